@@ -1,0 +1,165 @@
+//! Filesystem backend: objects are files under a root directory.
+//!
+//! Writes go to `tmp/<random>` first and are renamed into place when complete, so an
+//! object path only ever holds a whole object. With `fsync` on, the data is flushed to disk
+//! before the rename, and so survives a power loss too (a killed process never loses it).
+
+use std::io::{ErrorKind, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
+use tokio_util::io::ReaderStream;
+
+use crate::{BlobError, BlobKey, BlobStore, ByteRange, ByteStream};
+
+const WRITE_BUFFER: usize = 1024 * 1024;
+const READ_CHUNK: usize = 256 * 1024;
+
+/// Blob storage in a local directory.
+#[derive(Debug, Clone)]
+pub struct FsStore {
+    root: PathBuf,
+    fsync: bool,
+}
+
+impl FsStore {
+    /// Opens (and creates) a store rooted at `root`.
+    pub fn open(root: impl Into<PathBuf>, fsync: bool) -> Result<FsStore, BlobError> {
+        let root = root.into();
+        std::fs::create_dir_all(root.join("tmp"))?;
+        Ok(FsStore { root, fsync })
+    }
+
+    fn path(&self, key: &BlobKey) -> PathBuf {
+        self.root.join(key.path())
+    }
+
+    fn temp_path(&self) -> PathBuf {
+        self.root
+            .join("tmp")
+            .join(uuid::Uuid::new_v4().simple().to_string())
+    }
+
+    async fn write_temp(&self, tmp: &Path, mut body: ByteStream) -> Result<u64, BlobError> {
+        let file = tokio::fs::File::create(tmp).await?;
+        let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
+        let mut len = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(BlobError::Input)?;
+            len += chunk.len() as u64;
+            out.write_all(&chunk).await?;
+        }
+        out.flush().await?;
+        let mut file = out.into_inner();
+        if self.fsync {
+            file.sync_all().await?;
+        }
+        file.shutdown().await?;
+        Ok(len)
+    }
+
+    async fn rename_into_place(&self, from: &Path, key: &BlobKey) -> Result<(), BlobError> {
+        let dest = self.path(key);
+        if let Some(parent) = dest.parent() {
+            tokio::fs::create_dir_all(parent).await?;
+        }
+        tokio::fs::rename(from, &dest).await?;
+        Ok(())
+    }
+}
+
+fn not_found_as_none<T>(r: std::io::Result<T>) -> Result<Option<T>, BlobError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[async_trait]
+impl BlobStore for FsStore {
+    async fn put(&self, key: &BlobKey, body: ByteStream) -> Result<u64, BlobError> {
+        let tmp = self.temp_path();
+        let result = match self.write_temp(&tmp, body).await {
+            Ok(len) => self.rename_into_place(&tmp, key).await.map(|()| len),
+            Err(e) => Err(e),
+        };
+        if result.is_err() {
+            let _ = tokio::fs::remove_file(&tmp).await;
+        }
+        result
+    }
+
+    async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<ByteStream, BlobError> {
+        let mut file = not_found_as_none(tokio::fs::File::open(self.path(key)).await)?
+            .ok_or(BlobError::NotFound)?;
+        let size = file.metadata().await?.len();
+        let (start, len) = match range {
+            Some(r) if r.start.checked_add(r.len).is_none_or(|end| end > size) => {
+                return Err(BlobError::RangeNotSatisfiable);
+            }
+            Some(r) => (r.start, r.len),
+            None => (0, size),
+        };
+        if start > 0 {
+            file.seek(SeekFrom::Start(start)).await?;
+        }
+        Ok(Box::pin(ReaderStream::with_capacity(
+            file.take(len),
+            READ_CHUNK,
+        )))
+    }
+
+    async fn stat(&self, key: &BlobKey) -> Result<Option<u64>, BlobError> {
+        Ok(not_found_as_none(tokio::fs::metadata(self.path(key)).await)?.map(|m| m.len()))
+    }
+
+    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
+        not_found_as_none(tokio::fs::remove_file(self.path(key)).await)?;
+        Ok(())
+    }
+
+    async fn delete_upload(&self, upload: &berth_types::UploadId) -> Result<(), BlobError> {
+        let dir = self.root.join("uploads").join(upload.as_str());
+        not_found_as_none(tokio::fs::remove_dir_all(dir).await)?;
+        Ok(())
+    }
+
+    async fn compose(&self, parts: &[BlobKey], dest: &BlobKey) -> Result<(), BlobError> {
+        if let [single] = parts {
+            // One part: a rename is the whole job.
+            return self.rename_into_place(&self.path(single), dest).await;
+        }
+        let tmp = self.temp_path();
+        let sources: Vec<PathBuf> = parts.iter().map(|p| self.path(p)).collect();
+        let fsync = self.fsync;
+        let tmp_clone = tmp.clone();
+        let joined = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let mut out = std::fs::File::create(&tmp_clone)?;
+            for src in sources {
+                // std::io::copy uses copy_file_range between files on Linux.
+                std::io::copy(&mut std::fs::File::open(src)?, &mut out)?;
+            }
+            if fsync {
+                out.sync_all()?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| BlobError::Backend(format!("compose task: {e}")))?;
+        let result = match joined {
+            Ok(()) => self.rename_into_place(&tmp, dest).await,
+            Err(e) => Err(e.into()),
+        };
+        if result.is_err() {
+            let _ = tokio::fs::remove_file(&tmp).await;
+        }
+        result
+    }
+
+    fn kind(&self) -> &'static str {
+        "filesystem"
+    }
+}

@@ -1,0 +1,153 @@
+//! S3-compatible object storage through OpenDAL.
+//!
+//! An S3 PUT (or a completed multipart upload) is atomic, so an object is visible whole
+//! or not at all; an aborted stream aborts the multipart upload.
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use opendal::{Operator, services};
+
+use crate::{BlobError, BlobKey, BlobStore, ByteRange, ByteStream};
+
+/// Size of one part of a multipart upload.
+const PART_SIZE: usize = 16 * 1024 * 1024;
+
+/// Where and how to reach the bucket.
+#[derive(Debug, Clone, Default)]
+pub struct S3Config {
+    pub bucket: String,
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub root: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+}
+
+/// Blob storage in an S3 bucket.
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    op: Operator,
+}
+
+impl S3Store {
+    pub fn open(cfg: &S3Config) -> Result<S3Store, BlobError> {
+        let mut b = services::S3::default()
+            .bucket(&cfg.bucket)
+            .region(&cfg.region)
+            .root(cfg.root.as_deref().unwrap_or("/"));
+        if let Some(e) = &cfg.endpoint {
+            b = b.endpoint(e);
+        }
+        if let Some(k) = &cfg.access_key_id {
+            b = b.access_key_id(k);
+        }
+        if let Some(s) = &cfg.secret_access_key {
+            b = b.secret_access_key(s);
+        }
+        let op = Operator::new(b)?.layer(opendal::layers::RetryLayer::new());
+        Ok(S3Store { op })
+    }
+}
+
+#[async_trait]
+impl BlobStore for S3Store {
+    async fn put(&self, key: &BlobKey, mut body: ByteStream) -> Result<u64, BlobError> {
+        let mut w = self
+            .op
+            .writer_with(&key.path())
+            .chunk(PART_SIZE)
+            .concurrent(4)
+            .await?;
+        let mut len = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = w.abort().await;
+                    return Err(BlobError::Input(e));
+                }
+            };
+            len += chunk.len() as u64;
+            if let Err(e) = w.write(chunk).await {
+                let _ = w.abort().await;
+                return Err(e.into());
+            }
+        }
+        w.close().await?;
+        Ok(len)
+    }
+
+    async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<ByteStream, BlobError> {
+        let path = key.path();
+        let size = self.op.stat(&path).await?.content_length();
+        let (start, end) = match range {
+            Some(r) if r.start.checked_add(r.len).is_none_or(|end| end > size) => {
+                return Err(BlobError::RangeNotSatisfiable);
+            }
+            Some(r) => (r.start, r.start + r.len),
+            None => (0, size),
+        };
+        let reader = self.op.reader_with(&path).chunk(8 * 1024 * 1024).await?;
+        let stream = reader.into_bytes_stream(start..end).await?;
+        Ok(Box::pin(stream))
+    }
+
+    async fn stat(&self, key: &BlobKey) -> Result<Option<u64>, BlobError> {
+        match self.op.stat(&key.path()).await {
+            Ok(m) => Ok(Some(m.content_length())),
+            Err(e) if e.kind() == opendal::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
+        Ok(self.op.delete(&key.path()).await?)
+    }
+
+    async fn delete_upload(&self, upload: &berth_types::UploadId) -> Result<(), BlobError> {
+        let prefix = format!("uploads/{upload}/");
+        let entries = self.op.list(&prefix).await?;
+        for e in entries {
+            if !e.path().ends_with('/') {
+                self.op.delete(e.path()).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn compose(&self, parts: &[BlobKey], dest: &BlobKey) -> Result<(), BlobError> {
+        if let [single] = parts {
+            // Server-side copy; the caller deletes the part.
+            self.op.copy(&single.path(), &dest.path()).await?;
+            return Ok(());
+        }
+        let mut w = self
+            .op
+            .writer_with(&dest.path())
+            .chunk(PART_SIZE)
+            .concurrent(4)
+            .await?;
+        for part in parts {
+            let mut src = self.get(part, None).await?;
+            while let Some(chunk) = src.next().await {
+                let chunk = match chunk {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = w.abort().await;
+                        return Err(e.into());
+                    }
+                };
+                if let Err(e) = w.write(chunk).await {
+                    let _ = w.abort().await;
+                    return Err(e.into());
+                }
+            }
+        }
+        w.close().await?;
+        Ok(())
+    }
+
+    fn kind(&self) -> &'static str {
+        "s3"
+    }
+}

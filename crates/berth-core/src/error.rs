@@ -1,0 +1,71 @@
+use berth_blob::BlobError;
+use berth_meta::MetaError;
+use berth_types::Digest;
+use thiserror::Error;
+
+/// Why a registry operation failed, in the registry's own terms. `berth-api-oci` maps each
+/// variant to a status and an error code, once.
+#[derive(Debug, Error)]
+pub enum CoreError {
+    #[error("blob unknown to registry")]
+    BlobUnknown,
+    #[error("blob upload unknown to registry")]
+    BlobUploadUnknown,
+    #[error("blob upload invalid: {0}")]
+    BlobUploadInvalid(String),
+    /// A chunk did not start where the session is; `size` is the session's current size.
+    #[error("chunk out of order: the upload is at {size} bytes")]
+    RangeInvalid { size: u64 },
+    #[error("requested range not satisfiable")]
+    RangeNotSatisfiable { size: u64 },
+    #[error("provided digest did not match uploaded content: {0}")]
+    DigestInvalid(String),
+    #[error("provided length did not match content length: {0}")]
+    SizeInvalid(String),
+    #[error("manifest invalid: {0}")]
+    ManifestInvalid(String),
+    #[error("manifest unknown to registry")]
+    ManifestUnknown,
+    #[error("manifest references a blob unknown to the repository: {0}")]
+    ManifestBlobUnknown(Digest),
+    #[error("manifest is larger than the limit of {limit} bytes")]
+    ManifestTooLarge { limit: usize },
+    #[error("repository name not known to registry")]
+    NameUnknown,
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("access denied")]
+    Denied,
+    /// The client's request body broke off.
+    #[error("request body incomplete: {0}")]
+    BodyIncomplete(std::io::Error),
+    #[error("storage: {0}")]
+    Storage(BlobError),
+    #[error("metadata: {0}")]
+    Meta(MetaError),
+}
+
+impl From<BlobError> for CoreError {
+    fn from(e: BlobError) -> Self {
+        match e {
+            BlobError::Input(io) => CoreError::BodyIncomplete(io),
+            other => CoreError::Storage(other),
+        }
+    }
+}
+
+impl From<MetaError> for CoreError {
+    fn from(e: MetaError) -> Self {
+        match e {
+            MetaError::MissingBlob(d) => CoreError::ManifestBlobUnknown(d),
+            other => CoreError::Meta(other),
+        }
+    }
+}
+
+impl CoreError {
+    /// True for failures of the server rather than of the request.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, CoreError::Storage(_) | CoreError::Meta(_))
+    }
+}

@@ -1,0 +1,22 @@
+//! The registry's use cases, written once for every storage and database backend.
+//!
+//! [`Registry`] owns the rules of the distribution spec: digests are verified while bytes
+//! stream, a manifest is accepted only when the blobs it needs are in its repository,
+//! upload sessions advance by compare-and-set so concurrent or replayed chunks cannot
+//! corrupt them. Each operation takes a [`berth_auth::Permit`], so nothing here runs for a
+//! request that was not authorized.
+
+mod blobs;
+mod error;
+mod hashing;
+mod listing;
+mod manifests;
+mod registry;
+mod uploads;
+
+pub use blobs::{BlobRead, RangeRequest};
+pub use error::CoreError;
+pub use listing::Page;
+pub use manifests::PushedManifest;
+pub use registry::{Registry, RegistryOptions};
+pub use uploads::{ContentRange, UploadState};

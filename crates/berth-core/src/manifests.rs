@@ -1,0 +1,102 @@
+use berth_auth::{Action, Permit};
+use berth_meta::{ManifestRow, NewManifest};
+use berth_types::manifest::{self, ManifestKind};
+use berth_types::{Algorithm, Digest, Reference, RepoName};
+use bytes::Bytes;
+
+use crate::registry::check;
+use crate::{CoreError, Registry};
+
+/// What a manifest push recorded.
+#[derive(Debug, Clone)]
+pub struct PushedManifest {
+    pub digest: Digest,
+    /// The manifest's `subject`, reported back in the `OCI-Subject` header.
+    pub subject: Option<Digest>,
+}
+
+impl Registry {
+    /// Accepts a manifest pushed under a tag or a digest.
+    pub async fn push_manifest(
+        &self,
+        permit: &Permit,
+        repo: &RepoName,
+        reference: &Reference,
+        content_type: Option<&str>,
+        body: Bytes,
+    ) -> Result<PushedManifest, CoreError> {
+        check(permit, repo, Action::Push)?;
+        let limit = self.options.max_manifest_bytes;
+        if body.len() > limit {
+            return Err(CoreError::ManifestTooLarge { limit });
+        }
+        let parsed = manifest::parse(&body, content_type)
+            .map_err(|e| CoreError::ManifestInvalid(e.to_string()))?;
+        let (digest, tag) = match reference {
+            Reference::Digest(expected) => {
+                let actual = Digest::of(expected.algorithm(), &body);
+                if &actual != expected {
+                    return Err(CoreError::DigestInvalid(format!(
+                        "manifest has digest {actual}, not {expected}"
+                    )));
+                }
+                (actual, None)
+            }
+            Reference::Tag(tag) => (Digest::of(Algorithm::Sha256, &body), Some(tag)),
+        };
+        let children = match parsed.kind {
+            ManifestKind::Index => parsed.manifests.iter().map(|m| &m.digest).collect(),
+            ManifestKind::Image => Vec::new(),
+        };
+        let subject = parsed.subject.as_ref().map(|s| &s.digest);
+        let record = NewManifest {
+            digest: &digest,
+            media_type: &parsed.media_type,
+            artifact_type: parsed.artifact_type.as_deref(),
+            content: &body,
+            subject,
+            annotations: parsed.annotations_json.as_deref(),
+            blobs: parsed.required_blobs().collect(),
+            children,
+        };
+        let repo_id = self.meta.ensure_repo(repo).await?;
+        self.meta.put_manifest(repo_id, &record, tag).await?;
+        Ok(PushedManifest {
+            subject: subject.cloned(),
+            digest,
+        })
+    }
+
+    /// The manifest a tag or digest names.
+    pub async fn manifest(
+        &self,
+        permit: &Permit,
+        repo: &RepoName,
+        reference: &Reference,
+    ) -> Result<ManifestRow, CoreError> {
+        check(permit, repo, Action::Pull)?;
+        self.meta
+            .manifest(repo, reference)
+            .await?
+            .ok_or(CoreError::ManifestUnknown)
+    }
+
+    /// Deletes a manifest (by digest: with all its tags) or a tag (by tag: the manifest stays).
+    pub async fn delete_manifest(
+        &self,
+        permit: &Permit,
+        repo: &RepoName,
+        reference: &Reference,
+    ) -> Result<(), CoreError> {
+        check(permit, repo, Action::Delete)?;
+        let found = match reference {
+            Reference::Digest(d) => self.meta.delete_manifest(repo, d).await?,
+            Reference::Tag(t) => self.meta.delete_tag(repo, t).await?,
+        };
+        if found {
+            Ok(())
+        } else {
+            Err(CoreError::ManifestUnknown)
+        }
+    }
+}

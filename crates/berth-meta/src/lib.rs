@@ -1,0 +1,33 @@
+//! The metadata store: the source of truth for what the registry holds.
+//!
+//! Repositories, manifests (with their bytes), tags, which blobs each repository may use,
+//! which blobs and manifests each manifest names, subjects for the referrers API, and blob
+//! upload sessions. Nothing outside this crate writes SQL.
+//!
+//! One query layer serves both SQLite and PostgreSQL: queries go through `sqlx::Any`, use
+//! numbered `$N` parameters (which both accept), and store only integers, text and bytes
+//! (times are Unix milliseconds). Each backend has its own migrations.
+//!
+//! SQLite allows one writer at a time, so for SQLite every write transaction goes through a
+//! pool of a single connection; reads use a separate pool and run concurrently (WAL mode).
+
+mod blobs;
+mod connect;
+mod error;
+mod manifests;
+mod repos;
+mod tags;
+mod uploads;
+
+pub use connect::{Backend, MetaStore};
+pub use error::MetaError;
+pub use manifests::{ManifestRow, NewManifest, ReferrerRow};
+pub use uploads::{UploadPart, UploadRow};
+
+/// The current time in Unix milliseconds, the unit of every timestamp column.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,148 @@
+use berth_types::{Digest, RepoId, RepoName, UploadId};
+use sqlx::Row;
+
+use crate::blobs::insert_blob_and_link;
+use crate::{MetaError, MetaStore, now_ms};
+
+/// One stored part of an upload session.
+#[derive(Debug, Clone)]
+pub struct UploadPart {
+    pub offset: u64,
+    pub object_key: String,
+    pub size: u64,
+}
+
+/// An upload session and the parts received so far, in order.
+#[derive(Debug, Clone)]
+pub struct UploadRow {
+    pub repo: RepoId,
+    pub size: u64,
+    pub parts: Vec<UploadPart>,
+}
+
+impl MetaStore {
+    pub async fn create_upload(&self, repo: RepoId, id: &UploadId) -> Result<(), MetaError> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO uploads (id, repository_id, size, created_at, updated_at) \
+             VALUES ($1, $2, 0, $3, $4)",
+        )
+        .bind(id.as_str())
+        .bind(repo.0)
+        .bind(now)
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// An upload session of repository `repo`, or `None`.
+    pub async fn upload(
+        &self,
+        repo: &RepoName,
+        id: &UploadId,
+    ) -> Result<Option<UploadRow>, MetaError> {
+        let Some(row) = sqlx::query(
+            "SELECT u.repository_id, u.size FROM uploads u JOIN repositories r ON r.id = u.repository_id \
+             WHERE u.id = $1 AND r.name = $2",
+        )
+        .bind(id.as_str())
+        .bind(repo.as_str())
+        .fetch_optional(&self.read)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let parts = sqlx::query(
+            "SELECT offset_bytes, object_key, size FROM upload_parts WHERE upload_id = $1 \
+             ORDER BY offset_bytes",
+        )
+        .bind(id.as_str())
+        .fetch_all(&self.read)
+        .await?
+        .into_iter()
+        .map(|p| UploadPart {
+            offset: p.get::<i64, _>(0) as u64,
+            object_key: p.get(1),
+            size: p.get::<i64, _>(2) as u64,
+        })
+        .collect();
+        Ok(Some(UploadRow {
+            repo: RepoId(row.get(0)),
+            size: row.get::<i64, _>(1) as u64,
+            parts,
+        }))
+    }
+
+    /// The current size of a session, or `None` when it is gone.
+    pub async fn upload_size(&self, id: &UploadId) -> Result<Option<u64>, MetaError> {
+        let row = sqlx::query("SELECT size FROM uploads WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.write)
+            .await?;
+        Ok(row.map(|r| r.get::<i64, _>(0) as u64))
+    }
+
+    /// Appends a stored part if the session is still at `offset`. False when another
+    /// request moved the session on first (the caller then discards its part).
+    pub async fn append_upload_part(
+        &self,
+        id: &UploadId,
+        offset: u64,
+        object_key: &str,
+        size: u64,
+    ) -> Result<bool, MetaError> {
+        let mut tx = self.write.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE uploads SET size = $1, updated_at = $2 WHERE id = $3 AND size = $4",
+        )
+        .bind((offset + size) as i64)
+        .bind(now_ms())
+        .bind(id.as_str())
+        .bind(offset as i64)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO upload_parts (upload_id, offset_bytes, object_key, size) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id.as_str())
+        .bind(offset as i64)
+        .bind(object_key)
+        .bind(size as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Ends a session whose content is now the verified blob `digest`: records the blob,
+    /// links it to the repository and forgets the session, in one transaction.
+    pub async fn finish_upload(
+        &self,
+        id: &UploadId,
+        repo: RepoId,
+        digest: &Digest,
+        size: u64,
+    ) -> Result<(), MetaError> {
+        let mut tx = self.write.begin().await?;
+        insert_blob_and_link(&mut tx, repo, digest, size).await?;
+        sqlx::query("DELETE FROM uploads WHERE id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Forgets an upload session. True when it existed.
+    pub async fn delete_upload(&self, id: &UploadId) -> Result<bool, MetaError> {
+        let done = sqlx::query("DELETE FROM uploads WHERE id = $1")
+            .bind(id.as_str())
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

@@ -1,0 +1,61 @@
+//! The `berth` binary: configuration, wiring and the command line.
+
+mod config;
+mod logging;
+mod serve;
+mod storage_url;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "berth",
+    version,
+    about = "An OCI registry compatible with Harbor, in one binary"
+)]
+struct Cli {
+    /// TOML configuration file; `BERTH_*` environment variables override it.
+    #[arg(long, global = true, env = "BERTH_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log format.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "BERTH_LOG_FORMAT"
+    )]
+    log_format: logging::Format,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the registry, the API and the jobs on one port.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    logging::init(cli.log_format);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = config::Config::load(cli.config.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve => serve::run(config).await,
+            Command::Migrate => {
+                let meta = berth_meta::MetaStore::connect(&config.database_url(), 1).await?;
+                meta.close().await;
+                Ok(())
+            }
+        }
+    })
+}

@@ -1,0 +1,92 @@
+//! `berth serve`: wires storage, metadata and the APIs, and serves them on one port.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum_server::Handle;
+use berth_api_oci::OciState;
+use berth_core::{Registry, RegistryOptions};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::storage_url;
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let blobs = storage_url::open(&config.storage_url(), config.storage_fsync)?;
+    let meta =
+        berth_meta::MetaStore::connect(&config.database_url(), config.database_max_connections)
+            .await
+            .context("opening the metadata database")?;
+    let registry = Arc::new(Registry::new(
+        meta.clone(),
+        blobs.clone(),
+        RegistryOptions {
+            max_manifest_bytes: config.max_manifest_bytes,
+        },
+    ));
+    let oci = Arc::new(OciState {
+        registry,
+        authorizer: Arc::new(berth_auth::AllowAll),
+    });
+    let app = berth_api_oci::router(oci).layer(TraceLayer::new_for_http());
+
+    let handle = Handle::new();
+    tokio::spawn(shutdown_on_signal(
+        handle.clone(),
+        config.shutdown_grace_seconds,
+    ));
+    tracing::info!(
+        addr = %config.addr,
+        storage = blobs.kind(),
+        database = ?meta.backend(),
+        tls = config.tls_cert.is_some(),
+        "berth listening"
+    );
+    let service = app.into_make_service();
+    match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => {
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .context("loading the TLS certificate and key")?;
+            axum_server::bind_rustls(config.addr, tls)
+                .handle(handle)
+                .serve(service)
+                .await?;
+        }
+        _ => {
+            axum_server::bind(config.addr)
+                .handle(handle)
+                .serve(service)
+                .await?;
+        }
+    }
+    meta.close().await;
+    tracing::info!("berth stopped");
+    Ok(())
+}
+
+async fn shutdown_on_signal(handle: Handle<std::net::SocketAddr>, grace_seconds: u64) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+    handle.graceful_shutdown(Some(Duration::from_secs(grace_seconds)));
+}

@@ -1,0 +1,1 @@
+"""Shared helpers for berth's real-client end-to-end tests."""
