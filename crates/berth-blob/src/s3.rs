@@ -23,6 +23,20 @@ pub struct S3Config {
     pub secret_access_key: Option<String>,
 }
 
+/// Installs the process-wide HTTP client OpenDAL uses (berth builds OpenDAL without its
+/// auto-registration, so nothing else does). The first installation wins.
+fn install_http_transport() -> Result<(), BlobError> {
+    let client = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .pool_idle_timeout(std::time::Duration::from_secs(60))
+        .build()
+        .map_err(|e| BlobError::Backend(format!("HTTP client for S3: {e}")))?;
+    opendal::HttpTransporter::install_default(
+        opendal_http_transport_reqwest::ReqwestTransport::new(client),
+    );
+    Ok(())
+}
+
 /// Blob storage in an S3 bucket.
 #[derive(Debug, Clone)]
 pub struct S3Store {
@@ -31,6 +45,7 @@ pub struct S3Store {
 
 impl S3Store {
     pub fn open(cfg: &S3Config) -> Result<S3Store, BlobError> {
+        install_http_transport()?;
         let mut b = services::S3::default()
             .bucket(&cfg.bucket)
             .region(&cfg.region)
