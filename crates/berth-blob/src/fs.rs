@@ -9,13 +9,15 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
-use tokio_util::io::ReaderStream;
+use std::io::{Read, Seek};
+
+use bytes::Bytes;
+use tokio::io::{AsyncWriteExt, BufWriter};
 
 use crate::{BlobError, BlobKey, BlobStore, ByteRange, ByteStream};
 
 const WRITE_BUFFER: usize = 1024 * 1024;
-const READ_CHUNK: usize = 256 * 1024;
+const READ_CHUNK: usize = 1024 * 1024;
 
 /// Blob storage in a local directory.
 #[derive(Debug, Clone)]
@@ -70,6 +72,47 @@ impl FsStore {
     }
 }
 
+type ChunkRead = tokio::task::JoinHandle<std::io::Result<(std::fs::File, Bytes)>>;
+
+/// Reads `len` bytes of `file` from its current position on the blocking pool, in chunks of
+/// `READ_CHUNK` read straight into the buffers that go out, keeping one read ahead of the
+/// consumer so the disk and the network work at the same time.
+fn read_ahead(file: std::fs::File, len: u64) -> ByteStream {
+    fn spawn(file: std::fs::File, remaining: u64) -> ChunkRead {
+        tokio::task::spawn_blocking(move || {
+            let want = remaining.min(READ_CHUNK as u64);
+            let mut buf = Vec::with_capacity(want as usize);
+            (&file).take(want).read_to_end(&mut buf)?;
+            if (buf.len() as u64) < want {
+                return Err(std::io::Error::new(
+                    ErrorKind::UnexpectedEof,
+                    "blob file is shorter than its recorded size",
+                ));
+            }
+            Ok((file, Bytes::from(buf)))
+        })
+    }
+    let first = (len > 0).then(|| spawn(file, len));
+    Box::pin(futures::stream::unfold(
+        (first, len),
+        |(pending, remaining)| async move {
+            let handle = pending?;
+            let result = match handle.await {
+                Ok(r) => r,
+                Err(e) => Err(std::io::Error::other(e)),
+            };
+            match result {
+                Ok((file, chunk)) => {
+                    let left = remaining - chunk.len() as u64;
+                    let next = (left > 0).then(|| spawn(file, left));
+                    Some((Ok(chunk), (next, left)))
+                }
+                Err(e) => Some((Err(e), (None, 0))),
+            }
+        },
+    ))
+}
+
 fn not_found_as_none<T>(r: std::io::Result<T>) -> Result<Option<T>, BlobError> {
     match r {
         Ok(v) => Ok(Some(v)),
@@ -93,9 +136,15 @@ impl BlobStore for FsStore {
     }
 
     async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<ByteStream, BlobError> {
-        let mut file = not_found_as_none(tokio::fs::File::open(self.path(key)).await)?
-            .ok_or(BlobError::NotFound)?;
-        let size = file.metadata().await?.len();
+        let path = self.path(key);
+        let opened = tokio::task::spawn_blocking(move || {
+            let file = std::fs::File::open(path)?;
+            let size = file.metadata()?.len();
+            Ok::<_, std::io::Error>((file, size))
+        })
+        .await
+        .map_err(|e| BlobError::Backend(format!("open task: {e}")))?;
+        let (mut file, size) = not_found_as_none(opened)?.ok_or(BlobError::NotFound)?;
         let (start, len) = match range {
             Some(r) if r.start.checked_add(r.len).is_none_or(|end| end > size) => {
                 return Err(BlobError::RangeNotSatisfiable);
@@ -104,12 +153,9 @@ impl BlobStore for FsStore {
             None => (0, size),
         };
         if start > 0 {
-            file.seek(SeekFrom::Start(start)).await?;
+            file.seek(SeekFrom::Start(start))?;
         }
-        Ok(Box::pin(ReaderStream::with_capacity(
-            file.take(len),
-            READ_CHUNK,
-        )))
+        Ok(read_ahead(file, len))
     }
 
     async fn stat(&self, key: &BlobKey) -> Result<Option<u64>, BlobError> {

@@ -24,6 +24,14 @@ pub use error::MetaError;
 pub use manifests::{ManifestRow, NewManifest, ReferrerRow};
 pub use uploads::{UploadPart, UploadRow};
 
+/// Splits a comma-joined list from `string_agg` (NULL when empty) into names.
+pub(crate) fn split_names(joined: Option<String>) -> Vec<String> {
+    joined
+        .filter(|j| !j.is_empty())
+        .map(|j| j.split(',').map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
 /// The current time in Unix milliseconds, the unit of every timestamp column.
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -37,15 +37,17 @@ impl MetaStore {
 
     /// Names of repositories holding at least one manifest, in byte order, after `last`.
     pub async fn catalog(&self, limit: i64, last: Option<&str>) -> Result<Vec<String>, MetaError> {
-        let rows = sqlx::query(
-            "SELECT r.name FROM repositories r \
-             WHERE r.name > $1 AND EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id) \
-             ORDER BY r.name LIMIT $2",
+        // Joined by commas in one row (a repository name cannot contain one), as for tags.
+        let row = sqlx::query(
+            "SELECT string_agg(x.name, ',' ORDER BY x.name) FROM \
+               (SELECT r.name FROM repositories r WHERE r.name > $1 \
+                AND EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id) \
+                ORDER BY r.name LIMIT $2) x",
         )
         .bind(last.unwrap_or(""))
         .bind(limit)
-        .fetch_all(&self.read)
+        .fetch_one(&self.read)
         .await?;
-        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+        Ok(crate::split_names(row.get(0)))
     }
 }

@@ -49,9 +49,10 @@ pub async fn dispatch(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let has_body = matches!(method, Method::POST | Method::PUT | Method::PATCH);
     let endpoint = match endpoint::parse(&rest) {
         Ok(e) => e,
-        Err(e) => return e.into_response(),
+        Err(e) => return close_if_unread(e.into_response(), has_body),
     };
     let req = Req {
         state,
@@ -88,5 +89,20 @@ pub async fn dispatch(
         }
         (_, _) => Err(OciError::unsupported("the operation is unsupported")),
     };
-    result.unwrap_or_else(IntoResponse::into_response)
+    match result {
+        Ok(res) => res,
+        Err(e) => close_if_unread(e.into_response(), has_body),
+    }
+}
+
+/// An error may be answered before the request body was read; the connection then cannot
+/// carry another request, and the client must be told so rather than find it closed.
+fn close_if_unread(mut res: Response, has_body: bool) -> Response {
+    if has_body {
+        res.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+    }
+    res
 }

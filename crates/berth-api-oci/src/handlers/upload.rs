@@ -57,19 +57,25 @@ pub async fn start(req: Req, name: RepoName) -> Result<Response, OciError> {
     let registry = &req.state.registry;
     if let Some(raw) = req.param("mount") {
         let mount = digest(raw)?;
-        // A `from` that is not a valid name cannot be mounted from: fall back to an upload.
-        let from = req.param("from").and_then(|f| f.parse::<RepoName>().ok());
-        let from_permit = match &from {
-            Some(f) => Some(req.state.repo_permit(&req.headers, f, Action::Pull)?),
-            None => None,
+        // A `from` that is not a valid name cannot be mounted from; it must not widen into a
+        // mount without `from` either: fall back to an upload.
+        let from = match req.param("from") {
+            None => Some(None),
+            Some(f) => f.parse::<RepoName>().ok().map(Some),
         };
-        let source = from.as_ref().zip(from_permit.as_ref());
-        if registry
-            .mount_blob(&permit, &name, &mount, source)
-            .await?
-            .is_some()
-        {
-            return Ok(created(&name, &mount));
+        if let Some(from) = from {
+            let from_permit = match &from {
+                Some(f) => Some(req.state.repo_permit(&req.headers, f, Action::Pull)?),
+                None => None,
+            };
+            let source = from.as_ref().zip(from_permit.as_ref());
+            if registry
+                .mount_blob(&permit, &name, &mount, source)
+                .await?
+                .is_some()
+            {
+                return Ok(created(&name, &mount));
+            }
         }
     } else if let Some(raw) = req.param("digest") {
         let digest = digest(raw)?;
