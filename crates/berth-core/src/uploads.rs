@@ -140,7 +140,8 @@ impl Registry {
             None if offset == 0 => Some(DigestHasher::new(Algorithm::Sha256)),
             None => None,
         };
-        let part = BlobKey::upload_part(id, part_name(offset));
+        let name = part_name(offset);
+        let part = BlobKey::upload_part(id, name.clone());
         let (len, state) = match start_state {
             Some(h) => {
                 let cell = Arc::new(Mutex::new(h));
@@ -162,11 +163,7 @@ impl Registry {
             self.blobs.delete(&part).await?;
             return Ok(offset);
         }
-        if !self
-            .meta
-            .append_upload_part(id, offset, &part.path(), len)
-            .await?
-        {
+        if !self.meta.append_upload_part(id, offset, &name, len).await? {
             // Another chunk got there first: ours is not part of the session.
             self.blobs.delete(&part).await?;
             let now = self.meta.upload_size(id).await?.unwrap_or(offset);
@@ -210,15 +207,7 @@ impl Registry {
         let parts: Vec<BlobKey> = row
             .parts
             .iter()
-            .map(|p| {
-                let name = p
-                    .object_key
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-                BlobKey::upload_part(id, name)
-            })
+            .map(|p| BlobKey::upload_part(id, p.name.clone()))
             .collect();
         let actual = match self.hashes.at(id, size) {
             Some(h) if h.algorithm() == digest.algorithm() => h.finish(),

@@ -8,7 +8,8 @@ use crate::{MetaError, MetaStore, now_ms};
 #[derive(Debug, Clone)]
 pub struct UploadPart {
     pub offset: u64,
-    pub object_key: String,
+    /// The part's name under the session's storage prefix.
+    pub name: String,
     pub size: u64,
 }
 
@@ -54,7 +55,7 @@ impl MetaStore {
             return Ok(None);
         };
         let parts = sqlx::query(
-            "SELECT offset_bytes, object_key, size FROM upload_parts WHERE upload_id = $1 \
+            "SELECT offset_bytes, part_name, size FROM upload_parts WHERE upload_id = $1 \
              ORDER BY offset_bytes",
         )
         .bind(id.as_str())
@@ -63,7 +64,7 @@ impl MetaStore {
         .into_iter()
         .map(|p| UploadPart {
             offset: p.get::<i64, _>(0) as u64,
-            object_key: p.get(1),
+            name: p.get(1),
             size: p.get::<i64, _>(2) as u64,
         })
         .collect();
@@ -89,7 +90,7 @@ impl MetaStore {
         &self,
         id: &UploadId,
         offset: u64,
-        object_key: &str,
+        part_name: &str,
         size: u64,
     ) -> Result<bool, MetaError> {
         let mut tx = self.write.begin().await?;
@@ -106,11 +107,11 @@ impl MetaStore {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO upload_parts (upload_id, offset_bytes, object_key, size) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO upload_parts (upload_id, offset_bytes, part_name, size) VALUES ($1, $2, $3, $4)",
         )
         .bind(id.as_str())
         .bind(offset as i64)
-        .bind(object_key)
+        .bind(part_name)
         .bind(size as i64)
         .execute(&mut *tx)
         .await?;

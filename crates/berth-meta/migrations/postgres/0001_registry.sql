@@ -73,7 +73,7 @@ CREATE TABLE uploads (
 CREATE TABLE upload_parts (
     upload_id TEXT NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
     offset_bytes BIGINT NOT NULL,
-    object_key TEXT NOT NULL,
+    part_name TEXT NOT NULL,
     size BIGINT NOT NULL,
     PRIMARY KEY (upload_id, offset_bytes)
 );
