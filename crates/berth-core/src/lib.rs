@@ -12,6 +12,7 @@ mod hashing;
 mod listing;
 mod manifests;
 mod registry;
+mod tag_cache;
 mod uploads;
 
 pub use blobs::{BlobRead, RangeRequest};

@@ -1,3 +1,6 @@
+use std::ops::Range;
+use std::sync::Arc;
+
 use berth_auth::{Action, Permit, Resource};
 use berth_meta::ReferrerRow;
 use berth_types::{Digest, RepoName};
@@ -8,17 +11,28 @@ use crate::{CoreError, Registry};
 /// One page of a listing, and whether more follow.
 #[derive(Debug, Clone)]
 pub struct Page {
-    pub items: Vec<String>,
+    names: Arc<[String]>,
+    range: Range<usize>,
     /// Set when the listing was cut at the requested size and more items remain.
     pub more: bool,
 }
 
-fn page(mut items: Vec<String>, n: Option<usize>) -> Page {
-    let more = n.is_some_and(|n| items.len() > n);
-    if let Some(n) = n {
-        items.truncate(n);
+impl Page {
+    /// The names on this page, in byte order.
+    pub fn items(&self) -> &[String] {
+        &self.names[self.range.clone()]
     }
-    Page { items, more }
+
+    /// The page of `names` (sorted) after `last`, `n` at most.
+    fn of(names: Arc<[String]>, n: Option<usize>, last: Option<&str>) -> Page {
+        let start = last.map_or(0, |l| names.partition_point(|t| t.as_str() <= l));
+        let end = n.map_or(names.len(), |n| start.saturating_add(n).min(names.len()));
+        Page {
+            more: end < names.len(),
+            range: start..end,
+            names,
+        }
+    }
 }
 
 fn limit(n: Option<usize>) -> i64 {
@@ -35,12 +49,21 @@ impl Registry {
         last: Option<&str>,
     ) -> Result<Page, CoreError> {
         check(permit, repo, Action::Pull)?;
-        let items = self
+        let (id, version) = self
             .meta
-            .tags(repo, limit(n), last)
+            .tag_version(repo)
             .await?
             .ok_or(CoreError::NameUnknown)?;
-        Ok(page(items, n))
+        let names = match self.tag_cache.get(id, version) {
+            Some(names) => names,
+            None => {
+                let (version, names) = self.meta.all_tags(id).await?;
+                let names: Arc<[String]> = names.into();
+                self.tag_cache.put(id, version, &names);
+                names
+            }
+        };
+        Ok(Page::of(names, n, last))
     }
 
     /// Repositories with content, in byte order, `n` at most, after `last`.
@@ -53,7 +76,9 @@ impl Registry {
         if *permit.resource() != Resource::Catalog || permit.action() != Action::Pull {
             return Err(CoreError::Denied);
         }
-        Ok(page(self.meta.catalog(limit(n), last).await?, n))
+        // The query stops one past the page, which tells whether more follow.
+        let names: Arc<[String]> = self.meta.catalog(limit(n), last).await?.into();
+        Ok(Page::of(names, n, None))
     }
 
     /// Manifests of `repo` whose subject is `subject`.

@@ -7,6 +7,7 @@ use berth_types::RepoName;
 
 use crate::CoreError;
 use crate::hashing::HashCache;
+use crate::tag_cache::TagCache;
 
 /// Limits and switches of the registry core.
 #[derive(Debug, Clone)]
@@ -28,6 +29,7 @@ pub struct Registry {
     pub(crate) meta: MetaStore,
     pub(crate) blobs: Arc<dyn BlobStore>,
     pub(crate) hashes: HashCache,
+    pub(crate) tag_cache: TagCache,
     pub(crate) options: RegistryOptions,
 }
 
@@ -37,6 +39,7 @@ impl Registry {
             meta,
             blobs,
             hashes: HashCache::default(),
+            tag_cache: TagCache::default(),
             options,
         }
     }

@@ -32,6 +32,7 @@ impl MetaStore {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = AnyPoolOptions::new()
                 .max_connections(max_connections)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect(url)
                 .await?;
@@ -48,6 +49,7 @@ impl MetaStore {
                 AnyPoolOptions::new()
                     .max_connections(n)
                     .min_connections(1)
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(60))
                     .after_connect(|conn, _| {
                         Box::pin(async move {
@@ -62,7 +64,10 @@ impl MetaStore {
             };
             let write = pool(1).await?;
             SQLITE_MIGRATIONS.run(&write).await?;
-            let read = pool(max_connections.max(1)).await?;
+            // SQLite runs each connection on a thread of its own: more readers than cores
+            // only add context switches.
+            let readers = std::thread::available_parallelism().map_or(2, |n| n.get() as u32 * 2);
+            let read = pool(max_connections.clamp(1, readers)).await?;
             MetaStore {
                 read,
                 write,

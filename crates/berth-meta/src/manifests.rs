@@ -141,11 +141,14 @@ impl MetaStore {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query("UPDATE repositories SET updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(repo.0)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE repositories SET updated_at = $1, tag_version = tag_version + $2 WHERE id = $3",
+        )
+        .bind(now)
+        .bind(i64::from(tag.is_some()))
+        .bind(repo.0)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(ManifestId(id))
     }
@@ -190,15 +193,21 @@ impl MetaStore {
         repo: &RepoName,
         digest: &Digest,
     ) -> Result<bool, MetaError> {
+        let mut tx = self.write.begin().await?;
         let done = sqlx::query(
             "DELETE FROM manifests WHERE digest = $1 \
              AND repository_id = (SELECT id FROM repositories WHERE name = $2)",
         )
         .bind(digest.to_string())
         .bind(repo.as_str())
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() > 0)
+        let found = done.rows_affected() > 0;
+        if found {
+            crate::tags::bump_tag_version(&mut tx, repo).await?;
+        }
+        tx.commit().await?;
+        Ok(found)
     }
 
     /// Manifests in `repo` whose subject is `subject`, optionally of one artifact type.

@@ -6,6 +6,7 @@ use berth_auth::{Action, Resource};
 use berth_core::Page;
 use berth_types::RepoName;
 use http::{HeaderMap, StatusCode, header};
+use serde::Serialize;
 use serde_json::json;
 
 use super::{Params, Req};
@@ -25,14 +26,25 @@ fn page_size(params: &Params) -> Result<Option<usize>, OciError> {
     }
 }
 
+#[derive(Serialize)]
+struct TagList<'a> {
+    name: &'a str,
+    tags: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Catalog<'a> {
+    repositories: &'a [String],
+}
+
 /// A JSON listing with a `Link` to the next page when the page was cut short.
-fn listing(body: serde_json::Value, page: &Page, base: &str, n: Option<usize>) -> Response {
-    let mut res = (
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response();
-    if let (true, Some(n), Some(last)) = (page.more, n, page.items.last())
+fn listing(body: impl Serialize, page: &Page, base: &str, n: Option<usize>) -> Response {
+    let body = match serde_json::to_vec(&body) {
+        Ok(b) => b,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let mut res = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if let (true, Some(n), Some(last)) = (page.more, n, page.items().last())
         && let Ok(v) = format!("<{base}?last={last}&n={n}>; rel=\"next\"").parse()
     {
         res.headers_mut().insert(header::LINK, v);
@@ -49,7 +61,10 @@ pub async fn tags(req: Req, name: RepoName) -> Result<Response, OciError> {
         .registry
         .tags(&permit, &name, n, req.param("last"))
         .await?;
-    let body = json!({ "name": name.as_str(), "tags": page.items });
+    let body = TagList {
+        name: name.as_str(),
+        tags: page.items(),
+    };
     Ok(listing(body, &page, &format!("/v2/{name}/tags/list"), n))
 }
 
@@ -64,7 +79,9 @@ pub async fn catalog(
         let n = page_size(&params)?;
         let last = params.get("last").map(String::as_str);
         let page = state.registry.catalog(&permit, n, last).await?;
-        let body = json!({ "repositories": page.items });
+        let body = Catalog {
+            repositories: page.items(),
+        };
         Ok::<_, OciError>(listing(body, &page, "/v2/_catalog", n))
     }
     .await;

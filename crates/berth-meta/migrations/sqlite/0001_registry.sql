@@ -3,7 +3,9 @@ CREATE TABLE repositories (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL UNIQUE,
     created_at BIGINT NOT NULL,
-    updated_at BIGINT NOT NULL
+    updated_at BIGINT NOT NULL,
+    -- Bumped in the transaction of every tag change: lets nodes cache tag lists safely.
+    tag_version BIGINT NOT NULL DEFAULT 0
 );
 
 -- A blob whose verified content is in blob storage.
