@@ -1,22 +1,25 @@
 //! Filesystem backend: objects are files under a root directory.
 //!
 //! Writes go to `tmp/<random>` first and are renamed into place when complete, so an
-//! object path only ever holds a whole object. With `fsync` on, the data is flushed to disk
-//! before the rename, and so survives a power loss too (a killed process never loses it).
+//! object path only ever holds a whole object. With `fsync` on, blob content is flushed to
+//! disk before it is renamed to its blob key, and so survives a power loss too (a killed
+//! process never loses it either way). Upload parts are not flushed when written: they are
+//! verified against the digest, and flushed, before they become a blob.
 
 use std::io::{ErrorKind, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use std::io::{Read, Seek};
+use std::io::{Read, Seek, Write};
 
 use bytes::Bytes;
-use tokio::io::{AsyncWriteExt, BufWriter};
 
 use crate::{BlobError, BlobKey, BlobStore, ByteRange, ByteStream};
 
 const WRITE_BUFFER: usize = 1024 * 1024;
+/// Chunks in flight between the receiving task and the writing thread.
+const WRITE_QUEUE: usize = 16;
 const READ_CHUNK: usize = 1024 * 1024;
 
 /// Blob storage in a local directory.
@@ -44,22 +47,63 @@ impl FsStore {
             .join(uuid::Uuid::new_v4().simple().to_string())
     }
 
-    async fn write_temp(&self, tmp: &Path, mut body: ByteStream) -> Result<u64, BlobError> {
-        let file = tokio::fs::File::create(tmp).await?;
-        let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
+    /// Streams `body` into a new file at `tmp`. The file is written by a thread of the
+    /// blocking pool fed through a short channel, so receiving and hashing (on the async
+    /// task) and writing (on that thread) run at the same time. With `sync`, the data is
+    /// flushed to disk before this returns.
+    async fn write_temp(
+        &self,
+        tmp: &Path,
+        mut body: ByteStream,
+        sync: bool,
+    ) -> Result<u64, BlobError> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(WRITE_QUEUE);
+        let path = tmp.to_path_buf();
+        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let mut out =
+                std::io::BufWriter::with_capacity(WRITE_BUFFER, std::fs::File::create(path)?);
+            while let Some(chunk) = rx.blocking_recv() {
+                out.write_all(&chunk)?;
+            }
+            let file = out.into_inner().map_err(|e| e.into_error())?;
+            if sync {
+                file.sync_all()?;
+            }
+            Ok(())
+        });
         let mut len = 0u64;
+        let mut input_error = None;
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(BlobError::Input)?;
-            len += chunk.len() as u64;
-            out.write_all(&chunk).await?;
+            match chunk {
+                Ok(chunk) => {
+                    len += chunk.len() as u64;
+                    if tx.send(chunk).await.is_err() {
+                        break; // The writer failed; its error is reported below.
+                    }
+                }
+                Err(e) => {
+                    input_error = Some(e);
+                    break;
+                }
+            }
         }
-        out.flush().await?;
-        let mut file = out.into_inner();
-        if self.fsync {
-            file.sync_all().await?;
+        drop(tx);
+        let written = writer
+            .await
+            .map_err(|e| BlobError::Backend(format!("writer task: {e}")))?;
+        if let Some(e) = input_error {
+            return Err(BlobError::Input(e));
         }
-        file.shutdown().await?;
+        written?;
         Ok(len)
+    }
+
+    /// Flushes a file to disk (before it is renamed into a blob key).
+    async fn sync_file(&self, path: PathBuf) -> Result<(), BlobError> {
+        tokio::task::spawn_blocking(move || std::fs::File::open(path)?.sync_all())
+            .await
+            .map_err(|e| BlobError::Backend(format!("sync task: {e}")))??;
+        Ok(())
     }
 
     async fn rename_into_place(&self, from: &Path, key: &BlobKey) -> Result<(), BlobError> {
@@ -125,7 +169,10 @@ fn not_found_as_none<T>(r: std::io::Result<T>) -> Result<Option<T>, BlobError> {
 impl BlobStore for FsStore {
     async fn put(&self, key: &BlobKey, body: ByteStream) -> Result<u64, BlobError> {
         let tmp = self.temp_path();
-        let result = match self.write_temp(&tmp, body).await {
+        // Upload parts are verified against their digest before they become a blob, and are
+        // flushed then (see `compose`), so only blob content is flushed here.
+        let sync = self.fsync && matches!(key, BlobKey::Blob(_));
+        let result = match self.write_temp(&tmp, body, sync).await {
             Ok(len) => self.rename_into_place(&tmp, key).await.map(|()| len),
             Err(e) => Err(e),
         };
@@ -175,8 +222,12 @@ impl BlobStore for FsStore {
 
     async fn compose(&self, parts: &[BlobKey], dest: &BlobKey) -> Result<(), BlobError> {
         if let [single] = parts {
-            // One part: a rename is the whole job.
-            return self.rename_into_place(&self.path(single), dest).await;
+            // One part: flush it, then a rename is the whole job.
+            let path = self.path(single);
+            if self.fsync {
+                self.sync_file(path.clone()).await?;
+            }
+            return self.rename_into_place(&path, dest).await;
         }
         let tmp = self.temp_path();
         let sources: Vec<PathBuf> = parts.iter().map(|p| self.path(p)).collect();
