@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the end-to-end tests (tests/e2e) need: OCI clients from Debian and a Python venv.
+# Installs what the test suites (tests/e2e, tests/api, scripts/test.sh) need: OCI clients (docker,
+# skopeo, podman, buildah, umoci) and PostgreSQL from Debian, and a Python venv (pytest, requests,
+# oras, moto's S3 server, boto3).
 # Idempotent: when everything is present it installs nothing and prints nothing.
 # Works on Debian bookworm as root, or through sudo otherwise.
 #
@@ -36,8 +38,17 @@ missing=()
 for pkg in skopeo podman buildah umoci docker-registry; do
     is_installed "$pkg" || missing+=("$pkg")
 done
-# PostgreSQL: install the server only when no server is there already.
-if ! is_installed postgresql && ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null \
+# The docker CLI and daemon (tests/e2e/test_docker.py starts a throwaway dockerd); any install
+# that provides both commands will do.
+if ! command -v docker >/dev/null || ! command -v dockerd >/dev/null; then
+    missing+=(docker.io)
+fi
+# PostgreSQL: psql always (the tests create and drop databases with it); the server only when
+# none answers on 127.0.0.1:5432 and none is installed (scripts/test.sh then starts a
+# throwaway cluster from the installed binaries).
+command -v psql >/dev/null || missing+=(postgresql-client)
+pg_answers() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
+if ! pg_answers && ! is_installed postgresql && ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null \
     && ! command -v postgres >/dev/null; then
     missing+=(postgresql)
 fi
@@ -55,7 +66,7 @@ fi
 # Python packages, in their own venv.
 py_check='
 import importlib.metadata as m, sys
-import pytest, requests, oras, moto, cryptography
+import pytest, requests, oras, moto, cryptography, boto3
 import moto.server, flask  # the [server] extra
 v = m.version("oras").split(".")
 sys.exit(0 if v[:2] == ["0", "2"] else 1)
@@ -67,5 +78,5 @@ fi
 if ! "$venv/bin/python" -c "$py_check" >/dev/null 2>&1; then
     echo "install-test-deps: pip install into $venv" >&2
     "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-        pytest requests 'oras>=0.2,<0.3' 'moto[server]' cryptography
+        pytest requests 'oras>=0.2,<0.3' 'moto[server]' cryptography boto3
 fi

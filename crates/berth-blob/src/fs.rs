@@ -108,10 +108,21 @@ impl FsStore {
 
     async fn rename_into_place(&self, from: &Path, key: &BlobKey) -> Result<(), BlobError> {
         let dest = self.path(key);
-        if let Some(parent) = dest.parent() {
+        let parent = dest.parent().map(Path::to_path_buf);
+        if let Some(parent) = &parent {
             tokio::fs::create_dir_all(parent).await?;
         }
         tokio::fs::rename(from, &dest).await?;
+        // A blob's name must be as durable as its content: the metadata that names it is
+        // committed right after this returns.
+        if self.fsync
+            && matches!(key, BlobKey::Blob(_))
+            && let Some(parent) = parent
+        {
+            tokio::task::spawn_blocking(move || std::fs::File::open(parent)?.sync_all())
+                .await
+                .map_err(|e| BlobError::Backend(format!("sync task: {e}")))??;
+        }
         Ok(())
     }
 }

@@ -15,9 +15,15 @@ const MIN_CACHED: usize = 64;
 /// Repositories whose lists are kept; past this the cache starts over.
 const MAX_REPOS: usize = 256;
 
+/// A repository's sorted tags as read at one tag version.
+struct Entry {
+    version: i64,
+    names: Arc<[String]>,
+}
+
 #[derive(Default)]
 pub(crate) struct TagCache {
-    entries: Mutex<HashMap<RepoId, (i64, Arc<[String]>)>>,
+    entries: Mutex<HashMap<RepoId, Entry>>,
 }
 
 impl TagCache {
@@ -25,8 +31,8 @@ impl TagCache {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries
             .get(&repo)
-            .filter(|(v, _)| *v == version)
-            .map(|(_, names)| names.clone())
+            .filter(|e| e.version == version)
+            .map(|e| e.names.clone())
     }
 
     pub(crate) fn put(&self, repo: RepoId, version: i64, names: &Arc<[String]>) {
@@ -37,6 +43,12 @@ impl TagCache {
         if entries.len() >= MAX_REPOS && !entries.contains_key(&repo) {
             entries.clear();
         }
-        entries.insert(repo, (version, names.clone()));
+        entries.insert(
+            repo,
+            Entry {
+                version,
+                names: names.clone(),
+            },
+        );
     }
 }

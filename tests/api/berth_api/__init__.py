@@ -1,0 +1,1 @@
+"""Helpers for berth's raw-HTTP API suite (tests/api)."""
