@@ -8,5 +8,4 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/ensure-rust.sh
 . scripts/ensure-rust.sh
 
-cargo build --release --locked --bin berth
-exec target/release/berth serve "$@"
+exec cargo run --release --locked --bin berth -- serve "$@"
