@@ -188,26 +188,21 @@ impl Registry {
         body: Option<ByteStream>,
     ) -> Result<u64, CoreError> {
         check(permit, repo, Action::Push)?;
-        let mut row = self
+        let row = self
             .meta
             .upload(repo, id)
             .await?
             .ok_or(CoreError::BlobUploadUnknown)?;
         if let Some(body) = body {
-            let before = row.size;
-            if self.append(id, before, range, body).await? != before {
-                row = self
-                    .meta
-                    .upload(repo, id)
-                    .await?
-                    .ok_or(CoreError::BlobUploadUnknown)?;
-            }
+            self.append(id, row.size, range, body).await?;
         }
-        let size = row.size;
-        let parts: Vec<BlobKey> = row
-            .parts
-            .iter()
-            .map(|p| BlobKey::upload_part(id, p.name.clone()))
+        // The digest is checked over exactly the parts that are composed: one read gives both
+        // (a chunk racing this completion is either wholly in it or wholly out).
+        let recorded = self.meta.upload_parts(id).await?;
+        let size = recorded.iter().map(|p| p.size).sum::<u64>();
+        let parts: Vec<BlobKey> = recorded
+            .into_iter()
+            .map(|p| BlobKey::upload_part(id, p.name))
             .collect();
         let actual = match self.hashes.at(id, size) {
             Some(h) if h.algorithm() == digest.algorithm() => h.finish(),

@@ -13,12 +13,11 @@ pub struct UploadPart {
     pub size: u64,
 }
 
-/// An upload session and the parts received so far, in order.
+/// An upload session: its repository and the bytes received so far.
 #[derive(Debug, Clone)]
 pub struct UploadRow {
     pub repo: RepoId,
     pub size: u64,
-    pub parts: Vec<UploadPart>,
 }
 
 impl MetaStore {
@@ -43,36 +42,37 @@ impl MetaStore {
         repo: &RepoName,
         id: &UploadId,
     ) -> Result<Option<UploadRow>, MetaError> {
-        let Some(row) = sqlx::query(
+        let row = sqlx::query(
             "SELECT u.repository_id, u.size FROM uploads u JOIN repositories r ON r.id = u.repository_id \
              WHERE u.id = $1 AND r.name = $2",
         )
         .bind(id.as_str())
         .bind(repo.as_str())
         .fetch_optional(&self.read)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let parts = sqlx::query(
+        .await?;
+        Ok(row.map(|row| UploadRow {
+            repo: RepoId(row.get(0)),
+            size: row.get::<i64, _>(1) as u64,
+        }))
+    }
+
+    /// The parts of a session, in order (read only when the session completes).
+    pub async fn upload_parts(&self, id: &UploadId) -> Result<Vec<UploadPart>, MetaError> {
+        let rows = sqlx::query(
             "SELECT offset_bytes, part_name, size FROM upload_parts WHERE upload_id = $1 \
              ORDER BY offset_bytes",
         )
         .bind(id.as_str())
         .fetch_all(&self.read)
-        .await?
-        .into_iter()
-        .map(|p| UploadPart {
-            offset: p.get::<i64, _>(0) as u64,
-            name: p.get(1),
-            size: p.get::<i64, _>(2) as u64,
-        })
-        .collect();
-        Ok(Some(UploadRow {
-            repo: RepoId(row.get(0)),
-            size: row.get::<i64, _>(1) as u64,
-            parts,
-        }))
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|p| UploadPart {
+                offset: p.get::<i64, _>(0) as u64,
+                name: p.get(1),
+                size: p.get::<i64, _>(2) as u64,
+            })
+            .collect())
     }
 
     /// The current size of a session, or `None` when it is gone.
