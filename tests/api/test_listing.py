@@ -116,3 +116,12 @@ def test_catalog_pages(reg, new_repo):
     full = assert_status(reg.get("/v2/_catalog"), 200).json()["repositories"]
     assert full == sorted(full)
     assert [n for n in full if n.startswith(prefix)] == names
+
+
+@pytest.mark.parametrize("n", ["9223372036854775808", "18446744073709551615"])
+def test_huge_page_size_means_everything(reg, repo, n):
+    push_image(reg, repo, "only")
+    resp = assert_status(reg.get(f"/v2/{repo}/tags/list", params={"n": n}), 200)
+    assert resp.json()["tags"] == ["only"]
+    resp = assert_status(reg.get("/v2/_catalog", params={"n": n}), 200)
+    assert repo in resp.json()["repositories"]

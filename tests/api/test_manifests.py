@@ -324,3 +324,10 @@ def test_manifest_of_other_repository_is_not_served(reg, repo, new_repo):
     assert_error(reg.manifest(other, image.digest), 404, "MANIFEST_UNKNOWN")
     assert_error(reg.delete(f"/v2/{other}/manifests/{image.digest}"), 404, "MANIFEST_UNKNOWN")
     assert_served(reg, repo, image.digest, image.manifest, OCI_MANIFEST)
+
+
+def test_media_type_that_cannot_be_served_is_refused(reg, repo):
+    """A mediaType that is no RFC 6838 media type could never be sent back as Content-Type."""
+    body = json.dumps({"schemaVersion": 2, "mediaType": "x\u0001y", "manifests": []}).encode()
+    assert_error(reg.put_manifest(repo, "bad-type", body, None), 400, "MANIFEST_INVALID")
+    assert_error(reg.manifest(repo, "bad-type"), 404, "MANIFEST_UNKNOWN")

@@ -363,3 +363,21 @@ def test_same_blob_pushed_concurrently(reg, new_repo):
     for i, repo in enumerate(repos):
         assert_created(results[i], repo, digest)
         assert reg.blob_content(repo, digest) == data
+
+
+def test_chunk_for_a_cancelled_session_is_upload_unknown(reg, repo):
+    location = reg.start_upload(repo).headers["Location"]
+    assert_status(reg.delete(location), 204)
+    resp = reg.patch(location, data=b"abc", headers={"Content-Type": "application/octet-stream"})
+    assert_error(resp, 404, "BLOB_UPLOAD_UNKNOWN")
+
+
+def test_content_range_at_the_end_of_the_number_range_is_refused(reg, repo):
+    location = reg.start_upload(repo).headers["Location"]
+    resp = reg.patch(
+        location,
+        data=b"abc",
+        headers={"Content-Type": "application/octet-stream", "Content-Range": "0-18446744073709551615"},
+    )
+    assert_error(resp, 400, "BLOB_UPLOAD_INVALID")
+    assert_status(reg.get(location), 204)  # the session is untouched and still usable

@@ -108,20 +108,29 @@ impl FsStore {
 
     async fn rename_into_place(&self, from: &Path, key: &BlobKey) -> Result<(), BlobError> {
         let dest = self.path(key);
-        let parent = dest.parent().map(Path::to_path_buf);
-        if let Some(parent) = &parent {
+        let durable = self.fsync && matches!(key, BlobKey::Blob(_));
+        let mut synced_dirs = Vec::new();
+        if let Some(parent) = dest.parent() {
+            if durable && !tokio::fs::try_exists(parent).await? {
+                // The new directory's own entry must reach the disk as well.
+                synced_dirs.extend(parent.parent().map(Path::to_path_buf));
+            }
             tokio::fs::create_dir_all(parent).await?;
+            if durable {
+                synced_dirs.push(parent.to_path_buf());
+            }
         }
         tokio::fs::rename(from, &dest).await?;
         // A blob's name must be as durable as its content: the metadata that names it is
         // committed right after this returns.
-        if self.fsync
-            && matches!(key, BlobKey::Blob(_))
-            && let Some(parent) = parent
-        {
-            tokio::task::spawn_blocking(move || std::fs::File::open(parent)?.sync_all())
-                .await
-                .map_err(|e| BlobError::Backend(format!("sync task: {e}")))??;
+        if !synced_dirs.is_empty() {
+            tokio::task::spawn_blocking(move || {
+                synced_dirs
+                    .iter()
+                    .try_for_each(|dir| std::fs::File::open(dir)?.sync_all())
+            })
+            .await
+            .map_err(|e| BlobError::Backend(format!("sync task: {e}")))??;
         }
         Ok(())
     }

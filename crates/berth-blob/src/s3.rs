@@ -11,6 +11,8 @@ use crate::{BlobError, BlobKey, BlobStore, ByteRange, ByteStream};
 
 /// Size of one part of a multipart upload.
 const PART_SIZE: usize = 16 * 1024 * 1024;
+/// Largest object one S3 CopyObject may copy.
+const MAX_COPY_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 
 /// Where and how to reach the bucket.
 #[derive(Debug, Clone, Default)]
@@ -132,9 +134,12 @@ impl BlobStore for S3Store {
 
     async fn compose(&self, parts: &[BlobKey], dest: &BlobKey) -> Result<(), BlobError> {
         if let [single] = parts {
-            // Server-side copy; the caller deletes the part.
-            self.op.copy(&single.path(), &dest.path()).await?;
-            return Ok(());
+            // Server-side copy (one CopyObject, at most 5 GiB); the caller deletes the part.
+            let size = self.op.stat(&single.path()).await?.content_length();
+            if size <= MAX_COPY_BYTES {
+                self.op.copy(&single.path(), &dest.path()).await?;
+                return Ok(());
+            }
         }
         let mut w = self
             .op

@@ -36,7 +36,9 @@ impl Page {
 }
 
 fn limit(n: Option<usize>) -> i64 {
-    n.map_or(i64::MAX, |n| (n as i64).saturating_add(1))
+    n.map_or(i64::MAX, |n| {
+        i64::try_from(n).map_or(i64::MAX, |n| n.saturating_add(1))
+    })
 }
 
 impl Registry {

@@ -9,7 +9,7 @@
 use std::sync::{Arc, Mutex};
 
 use berth_auth::{Action, Permit};
-use berth_blob::{BlobKey, ByteStream};
+use berth_blob::{BlobError, BlobKey, ByteStream};
 use berth_types::{Algorithm, Digest, DigestHasher, RepoName, UploadId};
 use futures::StreamExt;
 
@@ -128,9 +128,9 @@ impl Registry {
             if r.start != offset {
                 return Err(CoreError::RangeInvalid { size: offset });
             }
-            if r.end < r.start {
+            if r.end < r.start || r.end == u64::MAX {
                 return Err(CoreError::BlobUploadInvalid(
-                    "Content-Range ends before it starts".into(),
+                    "Content-Range is not a valid byte range".into(),
                 ));
             }
         }
@@ -166,8 +166,10 @@ impl Registry {
         if !self.meta.append_upload_part(id, offset, &name, len).await? {
             // Another chunk got there first: ours is not part of the session.
             self.blobs.delete(&part).await?;
-            let now = self.meta.upload_size(id).await?.unwrap_or(offset);
-            return Err(CoreError::RangeInvalid { size: now });
+            return Err(match self.meta.upload_size(id).await? {
+                Some(now) => CoreError::RangeInvalid { size: now },
+                None => CoreError::BlobUploadUnknown,
+            });
         }
         match state {
             Some(h) => self.hashes.store(id, offset + len, h),
@@ -206,7 +208,12 @@ impl Registry {
             .collect();
         let actual = match self.hashes.at(id, size) {
             Some(h) if h.algorithm() == digest.algorithm() => h.finish(),
-            _ => self.rehash(&parts, digest.algorithm()).await?,
+            _ => match self.rehash(&parts, digest.algorithm()).await {
+                Err(CoreError::Storage(BlobError::NotFound)) => {
+                    return self.broken_session(id).await;
+                }
+                other => other?,
+            },
         };
         self.hashes.forget(id);
         if &actual != digest {
@@ -216,8 +223,16 @@ impl Registry {
                 "content has digest {actual}, not {digest}"
             )));
         }
-        self.store_verified(&parts, digest).await?;
-        self.meta.finish_upload(id, row.repo, digest, size).await?;
+        match self.store_verified(&parts, digest).await {
+            Ok(()) => {}
+            Err(CoreError::Storage(BlobError::NotFound)) => return self.broken_session(id).await,
+            Err(e) => return Err(e),
+        }
+        if !self.meta.finish_upload(id, row.repo, digest, size).await? {
+            // Cancelled, completed or grown meanwhile: the verified blob stays in storage
+            // unreferenced (garbage collection removes it); the session is not acknowledged.
+            return Err(CoreError::BlobUploadUnknown);
+        }
         self.discard_parts(id).await;
         Ok(size)
     }
@@ -265,6 +280,15 @@ impl Registry {
             }
         }
         Ok(hasher.finish())
+    }
+
+    /// A part of the session is gone (a completion that raced this one, or one killed after
+    /// it moved the parts): the session cannot be completed any more, so it is dropped.
+    async fn broken_session(&self, id: &UploadId) -> Result<u64, CoreError> {
+        self.meta.delete_upload(id).await?;
+        self.hashes.forget(id);
+        self.discard_parts(id).await;
+        Err(CoreError::BlobUploadUnknown)
     }
 
     /// Removes the part objects of a session; failures are only logged (garbage

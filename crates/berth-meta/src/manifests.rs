@@ -67,14 +67,17 @@ impl MetaStore {
         let now = now_ms();
         let mut tx = self.write.begin().await?;
         for blob in &m.blobs {
+            // An UPDATE, not a SELECT: on PostgreSQL it locks the link until this transaction
+            // ends, so a concurrent blob delete cannot slip between the check and the insert.
             let found = sqlx::query(
-                "SELECT 1 FROM repository_blobs WHERE repository_id = $1 AND digest = $2",
+                "UPDATE repository_blobs SET created_at = created_at \
+                 WHERE repository_id = $1 AND digest = $2",
             )
             .bind(repo.0)
             .bind(blob.to_string())
-            .fetch_optional(&mut *tx)
+            .execute(&mut *tx)
             .await?;
-            if found.is_none() {
+            if found.rows_affected() == 0 {
                 return Err(MetaError::MissingBlob((*blob).clone()));
             }
         }

@@ -120,22 +120,27 @@ impl MetaStore {
     }
 
     /// Ends a session whose content is now the verified blob `digest`: records the blob,
-    /// links it to the repository and forgets the session, in one transaction.
+    /// links it to the repository and forgets the session, in one transaction. False (and
+    /// nothing recorded) when the session is gone or has grown since it was verified.
     pub async fn finish_upload(
         &self,
         id: &UploadId,
         repo: RepoId,
         digest: &Digest,
         size: u64,
-    ) -> Result<(), MetaError> {
+    ) -> Result<bool, MetaError> {
         let mut tx = self.write.begin().await?;
-        insert_blob_and_link(&mut tx, repo, digest, size).await?;
-        sqlx::query("DELETE FROM uploads WHERE id = $1")
+        let ended = sqlx::query("DELETE FROM uploads WHERE id = $1 AND size = $2")
             .bind(id.as_str())
+            .bind(size as i64)
             .execute(&mut *tx)
             .await?;
+        if ended.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_blob_and_link(&mut tx, repo, digest, size).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Forgets an upload session. True when it existed.

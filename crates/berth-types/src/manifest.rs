@@ -124,6 +124,9 @@ pub fn parse(body: &[u8], content_type: Option<&str>) -> Result<ParsedManifest, 
         (None, None) if raw.manifests.is_some() => media_type::OCI_INDEX.to_owned(),
         (None, None) => media_type::OCI_MANIFEST.to_owned(),
     };
+    if !media_type::is_valid(&media_type) {
+        return Err(invalid("mediaType is not a valid media type"));
+    }
     let kind = if media_type::is_index(&media_type) {
         ManifestKind::Index
     } else if media_type::is_image_manifest(&media_type) {
