@@ -27,6 +27,8 @@ set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo_root"
+# shellcheck source=scripts/distribution-config.sh
+. "$repo_root/scripts/distribution-config.sh"
 invocation="scripts/bench.sh${*:+ $*}"
 
 quick=0
@@ -99,29 +101,9 @@ start_distribution() { # LABEL
     local label=$1 port
     port=$("$loadgen" free-port)
     mkdir -p "$work/$label"
-    # Its own config: the one Debian ships in /etc is broken. maxentries lets the catalog
-    # scenario ask for every repository in one page, as it does of berth.
-    cat > "$work/$label/config.yml" <<YAML
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $work/$label/data
-  delete:
-    enabled: true
-  cache:
-    blobdescriptor: inmemory
-  maintenance:
-    uploadpurging:
-      enabled: false
-http:
-  addr: 127.0.0.1:$port
-catalog:
-  maxentries: 10000
-YAML
+    # maxentries (in the shared config) lets the catalog scenario ask for every repository
+    # in one page, as it does of berth.
+    distribution_config "$work/$label/data" "$port" > "$work/$label/config.yml"
     docker-registry serve "$work/$label/config.yml" > "$work/$label.log" 2>&1 &
     pids+=($!); pid[$label]=$!; url[$label]=http://127.0.0.1:$port
 }

@@ -6,6 +6,8 @@
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/distribution-config.sh
+. "$repo_root/scripts/distribution-config.sh"
 venv=${BERTH_VENV:-.venv-test}
 case $venv in /*) ;; *) venv=$repo_root/$venv ;; esac
 
@@ -18,26 +20,7 @@ cleanup() {
 trap cleanup EXIT
 
 port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-# Its own config: the one Debian ships in /etc is broken.
-cat > "$work/config.yml" <<YAML
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $work/data
-  delete:
-    enabled: true
-  cache:
-    blobdescriptor: inmemory
-  maintenance:
-    uploadpurging:
-      enabled: false
-http:
-  addr: 127.0.0.1:$port
-YAML
+distribution_config "$work/data" "$port" > "$work/config.yml"
 docker-registry serve "$work/config.yml" > "$work/registry.log" 2>&1 &
 pid=$!
 

@@ -38,14 +38,6 @@ impl OciError {
         self
     }
 
-    pub fn code(&self) -> &'static str {
-        self.code
-    }
-
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
     pub fn name_invalid(name: &str) -> OciError {
         let shown: String = name.chars().take(300).collect();
         OciError::new(

@@ -62,10 +62,3 @@ impl From<MetaError> for CoreError {
         }
     }
 }
-
-impl CoreError {
-    /// True for failures of the server rather than of the request.
-    pub fn is_internal(&self) -> bool {
-        matches!(self, CoreError::Storage(_) | CoreError::Meta(_))
-    }
-}

@@ -44,14 +44,6 @@ impl Registry {
         }
     }
 
-    pub fn meta(&self) -> &MetaStore {
-        &self.meta
-    }
-
-    pub fn blob_store(&self) -> &Arc<dyn BlobStore> {
-        &self.blobs
-    }
-
     pub fn options(&self) -> &RegistryOptions {
         &self.options
     }

@@ -7,7 +7,6 @@ use crate::{MetaError, MetaStore, now_ms};
 /// One stored part of an upload session.
 #[derive(Debug, Clone)]
 pub struct UploadPart {
-    pub offset: u64,
     /// The part's name under the session's storage prefix.
     pub name: String,
     pub size: u64,
@@ -59,7 +58,7 @@ impl MetaStore {
     /// The parts of a session, in order (read only when the session completes).
     pub async fn upload_parts(&self, id: &UploadId) -> Result<Vec<UploadPart>, MetaError> {
         let rows = sqlx::query(
-            "SELECT offset_bytes, part_name, size FROM upload_parts WHERE upload_id = $1 \
+            "SELECT part_name, size FROM upload_parts WHERE upload_id = $1 \
              ORDER BY offset_bytes",
         )
         .bind(id.as_str())
@@ -68,9 +67,8 @@ impl MetaStore {
         Ok(rows
             .into_iter()
             .map(|p| UploadPart {
-                offset: p.get::<i64, _>(0) as u64,
-                name: p.get(1),
-                size: p.get::<i64, _>(2) as u64,
+                name: p.get(0),
+                size: p.get::<i64, _>(1) as u64,
             })
             .collect())
     }
