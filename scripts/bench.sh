@@ -133,6 +133,9 @@ loadgen_run() { # LABEL NAME [run options...]
     local label=$1 name=$2; shift 2
     step=$((step + 1))
     echo "== $label: $name" >&2
+    # Write back what the previous run left in the page cache (Distribution never fsyncs),
+    # so that its disk writes do not land in this run's timing.
+    sync
     "$loadgen" run --url "${url[$label]}" --pid "${pid[$label]}" --label "$label" \
         --json "$work/results/$label/$(printf %02d "$step")-$name.json" "$@" \
         | tee -a "$work/tables.txt"
@@ -205,7 +208,8 @@ report=$work/benchmarks.md
     echo "  the servers share the cores; the CPU table shows how the time was split."
     echo "- Fresh data directories on the same disk. berth: SQLite and filesystem storage, its"
     echo "  defaults (fsync of each blob on); Distribution: filesystem storage, in-memory blob"
-    echo "  descriptor cache, upload purging off. Both log at warn."
+    echo "  descriptor cache, upload purging off. Both log at warn. \`sync\` runs before every"
+    echo "  run, so that data one server left unwritten is not written back during the next."
     echo "- Each scenario runs against both servers in turn, $rounds round(s) (tag list and"
     echo "  catalog: one), the first server alternating from scenario to scenario; figures are"
     echo "  medians over the rounds."

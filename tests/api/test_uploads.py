@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import threading
 
+import pytest
+
 from berth_api.registry import (
     Registry,
     assert_error,
@@ -13,7 +15,9 @@ from berth_api.registry import (
     random_bytes,
     sha256,
     sha512,
+    unique_repo,
 )
+from berth_api.server import BerthServer
 
 OCTET = {"Content-Type": "application/octet-stream"}
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -381,3 +385,59 @@ def test_content_range_at_the_end_of_the_number_range_is_refused(reg, repo):
     )
     assert_error(resp, 400, "BLOB_UPLOAD_INVALID")
     assert_status(reg.get(location), 204)  # the session is untouched and still usable
+
+
+def test_bytes_of_a_refused_chunk_never_reach_the_blob(reg, repo):
+    """A chunk that is refused after its bytes were stored (shorter than its Content-Range) leaves
+    nothing behind, even past the session's final size: the blob is exactly the accepted bytes."""
+    location = reg.start_upload(repo).headers["Location"]
+    junk = random_bytes(1000)
+    resp = reg.patch(location, data=junk, headers={**OCTET, "Content-Range": "0-1999"})
+    assert_error(resp, 400, "SIZE_INVALID")
+    assert reg.get(location).headers.get("Range") == "0-0", "an empty session reports 0-0"
+    data = random_bytes(300)
+    assert_progress(patch_chunk(reg, location, data, 0), 202, location, 299)
+    assert_created(reg.put(with_digest(location, sha256(data))), repo, sha256(data))
+    assert reg.blob_content(repo, sha256(data)) == data
+    assert reg.head(f"/v2/{repo}/blobs/{sha256(data)}").headers["Content-Length"] == "300"
+
+
+@pytest.mark.own_server
+def test_racing_chunks_on_two_nodes_sharing_storage(berth_server: BerthServer, tmp_path):
+    """Two nodes on one database and one storage: chunks for the same range of one session, sent
+    to both at once, still give exactly one winner and a blob of the winner's bytes."""
+    node_a = berth_server
+    node_b = BerthServer(tmp_path / "node-b")
+    node_b.backend.close()
+    node_b.backend = node_a.backend
+    try:
+        regs = [Registry(node_a.start()), Registry(node_b.start())]
+        repo = unique_repo("racing")
+        for _ in range(4):
+            head = random_bytes(1000)
+            location = regs[0].start_upload(repo).headers["Location"]
+            assert_progress(patch_chunk(regs[1], location, head, 0), 202, location, 999)
+            candidates = [random_bytes(3_000_000), random_bytes(3_000_000)]
+            results = [None, None]
+            barrier = threading.Barrier(2)
+
+            def send(i):
+                barrier.wait()
+                results[i] = patch_chunk(Registry(regs[i].host), location, candidates[i], 1000)
+
+            threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            codes = [r.status_code for r in results]
+            assert sorted(codes) == [202, 416], [describe(r) for r in results]
+            data = head + candidates[codes.index(202)]
+            # Completed on the node that did not take the winning chunk: it hashes from storage.
+            finisher = regs[1 - codes.index(202)]
+            assert_created(finisher.put(with_digest(location, sha256(data))), repo, sha256(data))
+            for reg in regs:
+                assert reg.blob_content(repo, sha256(data)) == data
+    finally:
+        node_b.backend = None
+        node_b.kill()

@@ -10,6 +10,9 @@ pub enum BlobError {
     /// The body stream the caller handed in failed (client went away, digest mismatch...).
     #[error("input stream failed: {0}")]
     Input(std::io::Error),
+    /// The content was read whole but its check refused it (see [`crate::Check`]).
+    #[error("content refused: {0}")]
+    Rejected(String),
     #[error("storage io: {0}")]
     Io(#[from] std::io::Error),
     #[error("storage backend: {0}")]

@@ -9,7 +9,8 @@
 //!
 //! ```text
 //! blobs/<algorithm>/<first two hex chars>/<hex>   verified content, immutable
-//! uploads/<upload id>/<part>                      parts of an upload session
+//! uploads/<upload id>[/<part>]                    an upload session's content (filesystem:
+//!                                                 one file; S3: one object per part)
 //! ```
 
 mod error;
@@ -22,4 +23,4 @@ pub use error::BlobError;
 pub use fs::FsStore;
 pub use key::BlobKey;
 pub use s3::{S3Config, S3Store};
-pub use store::{BlobStore, ByteRange, ByteStream};
+pub use store::{BlobStore, ByteRange, ByteStream, Check, UploadSession};

@@ -4,10 +4,11 @@
 //! or not at all; an aborted stream aborts the multipart upload.
 
 use async_trait::async_trait;
-use futures::StreamExt;
+use berth_types::{UploadId, UploadPart};
+use futures::{StreamExt, TryStreamExt};
 use opendal::{Operator, services};
 
-use crate::{BlobError, BlobKey, BlobStore, ByteRange, ByteStream};
+use crate::{BlobError, BlobKey, BlobStore, ByteRange, ByteStream, Check, UploadSession};
 
 /// Size of one part of a multipart upload.
 const PART_SIZE: usize = 16 * 1024 * 1024;
@@ -66,9 +67,15 @@ impl S3Store {
     }
 }
 
-#[async_trait]
-impl BlobStore for S3Store {
-    async fn put(&self, key: &BlobKey, mut body: ByteStream) -> Result<u64, BlobError> {
+impl S3Store {
+    /// Streams `body` to `key` (multipart above one part); `check` decides before the
+    /// upload completes, so a refused body never becomes visible.
+    async fn write_object(
+        &self,
+        key: &BlobKey,
+        mut body: ByteStream,
+        check: Check,
+    ) -> Result<u64, BlobError> {
         let mut w = self
             .op
             .writer_with(&key.path())
@@ -90,8 +97,103 @@ impl BlobStore for S3Store {
                 return Err(e.into());
             }
         }
+        if let Err(reason) = check(len) {
+            let _ = w.abort().await;
+            return Err(BlobError::Rejected(reason));
+        }
         w.close().await?;
         Ok(len)
+    }
+
+    /// The objects `keys`, one after the other, each opened when the previous one ends.
+    fn chained(&self, keys: Vec<BlobKey>) -> ByteStream {
+        let store = self.clone();
+        let opened = futures::stream::iter(keys)
+            .then(move |key| {
+                let store = store.clone();
+                async move { store.get(&key, None).await }
+            })
+            .map_err(std::io::Error::other)
+            .try_flatten();
+        Box::pin(opened)
+    }
+
+    /// Writes the concatenation of `parts` to `dest`.
+    async fn concatenate(&self, parts: &[BlobKey], dest: &BlobKey) -> Result<(), BlobError> {
+        if let [single] = parts {
+            // Server-side copy (one CopyObject, at most 5 GiB); the caller deletes the part.
+            let size = self.op.stat(&single.path()).await?.content_length();
+            if size <= MAX_COPY_BYTES {
+                self.op.copy(&single.path(), &dest.path()).await?;
+                return Ok(());
+            }
+        }
+        let body = self.chained(parts.to_vec());
+        match self.write_object(dest, body, Box::new(|_| Ok(()))).await {
+            Err(BlobError::Input(e)) => Err(BlobError::Backend(format!("reading parts: {e}"))),
+            other => other.map(|_| ()),
+        }
+    }
+}
+
+fn part_key(upload: &UploadId, part: &UploadPart) -> BlobKey {
+    BlobKey::upload_part(upload, part.name.clone())
+}
+
+/// Parts are objects of their own with unique names, so writers need no lock: racing
+/// chunks each write their own object, and the metadata records only one of them.
+struct S3UploadSession {
+    store: S3Store,
+    upload: UploadId,
+}
+
+#[async_trait]
+impl UploadSession for S3UploadSession {
+    async fn write(&mut self, offset: u64, body: ByteStream) -> Result<UploadPart, BlobError> {
+        let rand = uuid::Uuid::new_v4().simple().to_string();
+        let name = format!("p{offset}-{}", &rand[..12]);
+        let key = BlobKey::upload_part(&self.upload, name.clone());
+        let size = self
+            .store
+            .write_object(&key, body, Box::new(|_| Ok(())))
+            .await?;
+        Ok(UploadPart { name, offset, size })
+    }
+
+    async fn discard(&mut self, part: &UploadPart) -> Result<(), BlobError> {
+        self.store.delete(&part_key(&self.upload, part)).await
+    }
+
+    async fn read(&mut self, parts: &[UploadPart]) -> Result<ByteStream, BlobError> {
+        let keys: Vec<BlobKey> = parts.iter().map(|p| part_key(&self.upload, p)).collect();
+        // A missing part is reported before reading starts, as not found.
+        for key in &keys {
+            if self.store.stat(key).await?.is_none() {
+                return Err(BlobError::NotFound);
+            }
+        }
+        Ok(self.store.chained(keys))
+    }
+
+    async fn compose(&mut self, parts: &[UploadPart], dest: &BlobKey) -> Result<(), BlobError> {
+        // Content is addressed: a blob that is already there is this content.
+        if self.store.stat(dest).await?.is_some() {
+            return Ok(());
+        }
+        let keys: Vec<BlobKey> = parts.iter().map(|p| part_key(&self.upload, p)).collect();
+        self.store.concatenate(&keys, dest).await
+    }
+}
+
+#[async_trait]
+impl BlobStore for S3Store {
+    async fn put_checked(
+        &self,
+        key: &BlobKey,
+        body: ByteStream,
+        check: Check,
+    ) -> Result<u64, BlobError> {
+        self.write_object(key, body, check).await
     }
 
     async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<ByteStream, BlobError> {
@@ -121,7 +223,14 @@ impl BlobStore for S3Store {
         Ok(self.op.delete(&key.path()).await?)
     }
 
-    async fn delete_upload(&self, upload: &berth_types::UploadId) -> Result<(), BlobError> {
+    async fn open_upload(&self, upload: &UploadId) -> Result<Box<dyn UploadSession>, BlobError> {
+        Ok(Box::new(S3UploadSession {
+            store: self.clone(),
+            upload: upload.clone(),
+        }))
+    }
+
+    async fn delete_upload(&self, upload: &UploadId) -> Result<(), BlobError> {
         let prefix = format!("uploads/{upload}/");
         let entries = self.op.list(&prefix).await?;
         for e in entries {
@@ -129,41 +238,6 @@ impl BlobStore for S3Store {
                 self.op.delete(e.path()).await?;
             }
         }
-        Ok(())
-    }
-
-    async fn compose(&self, parts: &[BlobKey], dest: &BlobKey) -> Result<(), BlobError> {
-        if let [single] = parts {
-            // Server-side copy (one CopyObject, at most 5 GiB); the caller deletes the part.
-            let size = self.op.stat(&single.path()).await?.content_length();
-            if size <= MAX_COPY_BYTES {
-                self.op.copy(&single.path(), &dest.path()).await?;
-                return Ok(());
-            }
-        }
-        let mut w = self
-            .op
-            .writer_with(&dest.path())
-            .chunk(PART_SIZE)
-            .concurrent(4)
-            .await?;
-        for part in parts {
-            let mut src = self.get(part, None).await?;
-            while let Some(chunk) = src.next().await {
-                let chunk = match chunk {
-                    Ok(c) => c,
-                    Err(e) => {
-                        let _ = w.abort().await;
-                        return Err(e.into());
-                    }
-                };
-                if let Err(e) = w.write(chunk).await {
-                    let _ = w.abort().await;
-                    return Err(e.into());
-                }
-            }
-        }
-        w.close().await?;
         Ok(())
     }
 

@@ -49,6 +49,7 @@ impl From<BlobError> for CoreError {
     fn from(e: BlobError) -> Self {
         match e {
             BlobError::Input(io) => CoreError::BodyIncomplete(io),
+            BlobError::Rejected(reason) => CoreError::DigestInvalid(reason),
             other => CoreError::Storage(other),
         }
     }

@@ -1,16 +1,18 @@
 //! Blob upload sessions: monolithic, chunked and streamed.
 //!
-//! Each chunk is stored as its own part object and recorded in the metadata with a
-//! compare-and-set on the session's size, so a chunk that does not start where the session
-//! is (out of order, replayed, or racing another chunk) is refused and leaves no trace. On
-//! completion the parts are verified against the digest and composed into the blob's final
-//! key; only then is the blob recorded.
+//! A chunk is written while the session is held open in storage (exclusively, where the
+//! backend needs it) and recorded in the metadata with a compare-and-set on the session's
+//! size, so a chunk that does not start where the session is (out of order, replayed, or
+//! racing another chunk) is refused and leaves no trace. On completion the recorded parts
+//! are verified against the digest and composed into the blob's final key; only then is
+//! the blob recorded. A monolithic upload is checked against its digest before it becomes
+//! the blob: it never passes through a session.
 
 use std::sync::{Arc, Mutex};
 
 use berth_auth::{Action, Permit};
-use berth_blob::{BlobError, BlobKey, ByteStream};
-use berth_types::{Algorithm, Digest, DigestHasher, RepoName, UploadId};
+use berth_blob::{BlobError, BlobKey, ByteStream, UploadSession};
+use berth_types::{Algorithm, Digest, DigestHasher, RepoName, UploadId, UploadPart};
 use futures::StreamExt;
 
 use crate::hashing::{hashing, take};
@@ -29,11 +31,6 @@ pub struct ContentRange {
 pub struct UploadState {
     /// Bytes received so far.
     pub size: u64,
-}
-
-fn part_name(offset: u64) -> String {
-    let rand = uuid::Uuid::new_v4().simple().to_string();
-    format!("p{offset}-{}", &rand[..12])
 }
 
 impl Registry {
@@ -60,25 +57,23 @@ impl Registry {
     ) -> Result<u64, CoreError> {
         check(permit, repo, Action::Push)?;
         let repo_id = self.meta.ensure_repo(repo).await?;
-        let scratch = UploadId::random();
-        let part = BlobKey::upload_part(&scratch, "whole".to_owned());
         let hasher = Arc::new(Mutex::new(DigestHasher::new(digest.algorithm())));
-        let result = async {
-            let size = self.blobs.put(&part, hashing(body, hasher.clone())).await?;
-            let actual = take(hasher).finish();
-            if &actual != digest {
-                return Err(CoreError::DigestInvalid(format!(
-                    "content has digest {actual}, not {digest}"
-                )));
+        let expected = digest.clone();
+        let verdict = hasher.clone();
+        let check = Box::new(move |_len| {
+            let actual = take(verdict).finish();
+            if actual == expected {
+                Ok(())
+            } else {
+                Err(format!("content has digest {actual}, not {expected}"))
             }
-            self.store_verified(std::slice::from_ref(&part), digest)
-                .await?;
-            self.meta.link_blob(repo_id, digest, size).await?;
-            Ok(size)
-        }
-        .await;
-        self.discard_parts(&scratch).await;
-        result
+        });
+        let size = self
+            .blobs
+            .put_checked(&BlobKey::Blob(digest.clone()), hashing(body, hasher), check)
+            .await?;
+        self.meta.link_blob(repo_id, digest, size).await?;
+        Ok(size)
     }
 
     /// Where a session stands.
@@ -107,23 +102,28 @@ impl Registry {
         body: ByteStream,
     ) -> Result<UploadState, CoreError> {
         check(permit, repo, Action::Push)?;
-        let row = self
-            .meta
-            .upload(repo, id)
-            .await?
-            .ok_or(CoreError::BlobUploadUnknown)?;
-        let size = self.append(id, row.size, range, body).await?;
+        if self.meta.upload(repo, id).await?.is_none() {
+            return Err(CoreError::BlobUploadUnknown);
+        }
+        let mut session = self.blobs.open_upload(id).await?;
+        let size = self.append(session.as_mut(), id, range, body).await?;
         Ok(UploadState { size })
     }
 
-    /// Stores one chunk at `offset` and records it; returns the session's new size.
+    /// Stores one chunk at the session's end and records it; returns the session's new
+    /// size. The caller holds `session`, so the size read here stays true while it writes.
     async fn append(
         &self,
+        session: &mut dyn UploadSession,
         id: &UploadId,
-        offset: u64,
         range: Option<ContentRange>,
         body: ByteStream,
     ) -> Result<u64, CoreError> {
+        let offset = self
+            .meta
+            .upload_size(id)
+            .await?
+            .ok_or(CoreError::BlobUploadUnknown)?;
         if let Some(r) = range {
             if r.start != offset {
                 return Err(CoreError::RangeInvalid { size: offset });
@@ -140,42 +140,43 @@ impl Registry {
             None if offset == 0 => Some(DigestHasher::new(Algorithm::Sha256)),
             None => None,
         };
-        let name = part_name(offset);
-        let part = BlobKey::upload_part(id, name.clone());
-        let (len, state) = match start_state {
+        let (part, state) = match start_state {
             Some(h) => {
                 let cell = Arc::new(Mutex::new(h));
-                let len = self.blobs.put(&part, hashing(body, cell.clone())).await?;
-                (len, Some(take(cell)))
+                let part = session.write(offset, hashing(body, cell.clone())).await?;
+                (part, Some(take(cell)))
             }
-            None => (self.blobs.put(&part, body).await?, None),
+            None => (session.write(offset, body).await?, None),
         };
         if let Some(r) = range
-            && r.end - r.start + 1 != len
+            && r.end - r.start + 1 != part.size
         {
-            self.blobs.delete(&part).await?;
+            session.discard(&part).await?;
             return Err(CoreError::SizeInvalid(format!(
-                "Content-Range announces {} bytes, body had {len}",
-                r.end - r.start + 1
+                "Content-Range announces {} bytes, body had {}",
+                r.end - r.start + 1,
+                part.size
             )));
         }
-        if len == 0 {
-            self.blobs.delete(&part).await?;
+        if part.size == 0 {
+            session.discard(&part).await?;
             return Ok(offset);
         }
-        if !self.meta.append_upload_part(id, offset, &name, len).await? {
-            // Another chunk got there first: ours is not part of the session.
-            self.blobs.delete(&part).await?;
+        if !self.meta.append_upload_part(id, &part).await? {
+            // Cancelled meanwhile, or another chunk got there first (a backend that holds
+            // no lock): ours is not part of the session.
+            session.discard(&part).await?;
             return Err(match self.meta.upload_size(id).await? {
                 Some(now) => CoreError::RangeInvalid { size: now },
                 None => CoreError::BlobUploadUnknown,
             });
         }
+        let end = offset + part.size;
         match state {
-            Some(h) => self.hashes.store(id, offset + len, h),
+            Some(h) => self.hashes.store(id, end, h),
             None => self.hashes.forget(id),
         }
-        Ok(offset + len)
+        Ok(end)
     }
 
     /// Completes a session (PUT ?digest=), with an optional last chunk in `body`
@@ -195,20 +196,21 @@ impl Registry {
             .upload(repo, id)
             .await?
             .ok_or(CoreError::BlobUploadUnknown)?;
+        let mut session = self.blobs.open_upload(id).await?;
         if let Some(body) = body {
-            self.append(id, row.size, range, body).await?;
+            self.append(session.as_mut(), id, range, body).await?;
         }
-        // The digest is checked over exactly the parts that are composed: one read gives both
-        // (a chunk racing this completion is either wholly in it or wholly out).
-        let recorded = self.meta.upload_parts(id).await?;
-        let size = recorded.iter().map(|p| p.size).sum::<u64>();
-        let parts: Vec<BlobKey> = recorded
-            .into_iter()
-            .map(|p| BlobKey::upload_part(id, p.name))
-            .collect();
+        // The digest is checked over exactly the parts that are composed, read while the
+        // session is held (on a backend without a lock, a chunk racing this completion is
+        // either wholly in the list or wholly out, and then fails the size check below).
+        let parts = self.meta.upload_parts(id).await?;
+        let size = parts.iter().map(|p| p.size).sum::<u64>();
         let actual = match self.hashes.at(id, size) {
             Some(h) if h.algorithm() == digest.algorithm() => h.finish(),
-            _ => match self.rehash(&parts, digest.algorithm()).await {
+            _ => match self
+                .rehash(session.as_mut(), &parts, digest.algorithm())
+                .await
+            {
                 Err(CoreError::Storage(BlobError::NotFound)) => {
                     return self.broken_session(id).await;
                 }
@@ -218,21 +220,32 @@ impl Registry {
         self.hashes.forget(id);
         if &actual != digest {
             self.meta.delete_upload(id).await?;
+            drop(session);
             self.discard_parts(id).await;
             return Err(CoreError::DigestInvalid(format!(
                 "content has digest {actual}, not {digest}"
             )));
         }
-        match self.store_verified(&parts, digest).await {
+        let key = BlobKey::Blob(digest.clone());
+        let stored = if parts.is_empty() {
+            self.blobs
+                .put(&key, Box::pin(futures::stream::empty()))
+                .await
+                .map(drop)
+        } else {
+            session.compose(&parts, &key).await
+        };
+        match stored {
             Ok(()) => {}
-            Err(CoreError::Storage(BlobError::NotFound)) => return self.broken_session(id).await,
-            Err(e) => return Err(e),
+            Err(BlobError::NotFound) => return self.broken_session(id).await,
+            Err(e) => return Err(e.into()),
         }
         if !self.meta.finish_upload(id, row.repo, digest, size).await? {
             // Cancelled, completed or grown meanwhile: the verified blob stays in storage
             // unreferenced (garbage collection removes it); the session is not acknowledged.
             return Err(CoreError::BlobUploadUnknown);
         }
+        drop(session);
         self.discard_parts(id).await;
         Ok(size)
     }
@@ -254,30 +267,17 @@ impl Registry {
         Ok(())
     }
 
-    /// Makes the verified content of `parts` the blob `digest`, unless storage has it.
-    async fn store_verified(&self, parts: &[BlobKey], digest: &Digest) -> Result<(), CoreError> {
-        let key = BlobKey::Blob(digest.clone());
-        if self.blobs.stat(&key).await?.is_some() {
-            return Ok(());
-        }
-        if parts.is_empty() {
-            self.blobs
-                .put(&key, Box::pin(futures::stream::empty()))
-                .await?;
-        } else {
-            self.blobs.compose(parts, &key).await?;
-        }
-        Ok(())
-    }
-
-    /// Hashes stored parts from the start (when this node has no state for the session).
-    async fn rehash(&self, parts: &[BlobKey], algorithm: Algorithm) -> Result<Digest, CoreError> {
+    /// Hashes a session's stored parts from the start (when this node has no state for it).
+    async fn rehash(
+        &self,
+        session: &mut dyn UploadSession,
+        parts: &[UploadPart],
+        algorithm: Algorithm,
+    ) -> Result<Digest, CoreError> {
         let mut hasher = DigestHasher::new(algorithm);
-        for part in parts {
-            let mut stream = self.blobs.get(part, None).await?;
-            while let Some(chunk) = stream.next().await {
-                hasher.update(&chunk.map_err(|e| CoreError::Storage(e.into()))?);
-            }
+        let mut stream = session.read(parts).await?;
+        while let Some(chunk) = stream.next().await {
+            hasher.update(&chunk.map_err(|e| CoreError::Storage(e.into()))?);
         }
         Ok(hasher.finish())
     }

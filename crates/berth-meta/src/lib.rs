@@ -22,7 +22,7 @@ mod uploads;
 pub use connect::{Backend, MetaStore};
 pub use error::MetaError;
 pub use manifests::{ManifestRow, NewManifest, ReferrerRow};
-pub use uploads::{UploadPart, UploadRow};
+pub use uploads::UploadRow;
 
 /// Splits a comma-joined list from `string_agg` (NULL when empty) into names.
 pub(crate) fn split_names(joined: Option<String>) -> Vec<String> {

@@ -1,16 +1,8 @@
-use berth_types::{Digest, RepoId, RepoName, UploadId};
+use berth_types::{Digest, RepoId, RepoName, UploadId, UploadPart};
 use sqlx::Row;
 
 use crate::blobs::insert_blob_and_link;
 use crate::{MetaError, MetaStore, now_ms};
-
-/// One stored part of an upload session.
-#[derive(Debug, Clone)]
-pub struct UploadPart {
-    /// The part's name under the session's storage prefix.
-    pub name: String,
-    pub size: u64,
-}
 
 /// An upload session: its repository and the bytes received so far.
 #[derive(Debug, Clone)]
@@ -58,7 +50,7 @@ impl MetaStore {
     /// The parts of a session, in order (read only when the session completes).
     pub async fn upload_parts(&self, id: &UploadId) -> Result<Vec<UploadPart>, MetaError> {
         let rows = sqlx::query(
-            "SELECT part_name, size FROM upload_parts WHERE upload_id = $1 \
+            "SELECT part_name, offset_bytes, size FROM upload_parts WHERE upload_id = $1 \
              ORDER BY offset_bytes",
         )
         .bind(id.as_str())
@@ -68,7 +60,8 @@ impl MetaStore {
             .into_iter()
             .map(|p| UploadPart {
                 name: p.get(0),
-                size: p.get::<i64, _>(1) as u64,
+                offset: p.get::<i64, _>(1) as u64,
+                size: p.get::<i64, _>(2) as u64,
             })
             .collect())
     }
@@ -82,15 +75,14 @@ impl MetaStore {
         Ok(row.map(|r| r.get::<i64, _>(0) as u64))
     }
 
-    /// Appends a stored part if the session is still at `offset`. False when another
-    /// request moved the session on first (the caller then discards its part).
+    /// Appends a stored part if the session is still at the part's offset. False when
+    /// another request moved the session on first (the caller then discards its part).
     pub async fn append_upload_part(
         &self,
         id: &UploadId,
-        offset: u64,
-        part_name: &str,
-        size: u64,
+        part: &UploadPart,
     ) -> Result<bool, MetaError> {
+        let (offset, size) = (part.offset, part.size);
         let mut tx = self.write.begin().await?;
         let moved = sqlx::query(
             "UPDATE uploads SET size = $1, updated_at = $2 WHERE id = $3 AND size = $4",
@@ -109,7 +101,7 @@ impl MetaStore {
         )
         .bind(id.as_str())
         .bind(offset as i64)
-        .bind(part_name)
+        .bind(&part.name)
         .bind(size as i64)
         .execute(&mut *tx)
         .await?;

@@ -19,7 +19,7 @@ pub use error::ParseError;
 pub use hasher::DigestHasher;
 pub use name::RepoName;
 pub use reference::{Reference, Tag};
-pub use upload::UploadId;
+pub use upload::{UploadId, UploadPart};
 
 /// Numeric id of a repository row in the metadata store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

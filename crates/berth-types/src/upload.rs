@@ -40,3 +40,12 @@ impl fmt::Debug for UploadId {
         fmt::Debug::fmt(&self.0, f)
     }
 }
+
+/// One stored piece of an upload session's content: `size` bytes of the session from
+/// `offset`, kept by the storage backend under `name` (which names the backend chooses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadPart {
+    pub name: String,
+    pub offset: u64,
+    pub size: u64,
+}
