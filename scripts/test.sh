@@ -41,6 +41,10 @@ while [ $# -gt 0 ]; do
     shift
 done
 
+# Every berth the suites start creates its administrator with this password; the Harbor API
+# tests log in with it (tests/api/berth_api/harbor.py).
+export BERTH_ADMIN_PASSWORD=${BERTH_ADMIN_PASSWORD:-Harbor12345}
+
 venv=${BERTH_VENV:-.venv-test}
 case $venv in /*) ;; *) venv=$repo_root/$venv ;; esac
 export BERTH_VENV=$venv

@@ -114,7 +114,12 @@ impl From<CoreError> for OciError {
             }
             CoreError::NameUnknown => OciError::new(S::NOT_FOUND, "NAME_UNKNOWN", msg),
             CoreError::Unsupported(_) => OciError::new(S::METHOD_NOT_ALLOWED, "UNSUPPORTED", msg),
-            CoreError::Denied => OciError::denied(),
+            CoreError::Denied | CoreError::Forbidden => OciError::denied(),
+            CoreError::Unauthenticated => OciError::unauthorized(),
+            CoreError::NotFound(_) => OciError::new(S::NOT_FOUND, "NAME_UNKNOWN", msg),
+            CoreError::Conflict(_) | CoreError::Invalid(_) | CoreError::Precondition(_) => {
+                OciError::new(S::BAD_REQUEST, "UNSUPPORTED", msg)
+            }
             CoreError::Storage(_) | CoreError::Meta(_) => {
                 // The cause goes to the log, never to the client.
                 tracing::error!(error = %msg, "internal error");

@@ -8,12 +8,34 @@
 //! Until users and projects exist, [`AllowAll`] grants everything to everyone; the next
 //! authorizer plugs in at the same seam.
 
-use berth_types::RepoName;
+pub mod password;
+pub mod rbac;
+
+use berth_types::{RepoName, UserId};
 
 /// Who is making a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
     Anonymous,
+    /// A user whose credentials were verified.
+    User {
+        id: UserId,
+        username: String,
+        sysadmin: bool,
+    },
+}
+
+impl Identity {
+    pub fn is_sysadmin(&self) -> bool {
+        matches!(self, Identity::User { sysadmin: true, .. })
+    }
+
+    pub fn user_id(&self) -> Option<UserId> {
+        match self {
+            Identity::User { id, .. } => Some(*id),
+            Identity::Anonymous => None,
+        }
+    }
 }
 
 /// What a request wants to do.

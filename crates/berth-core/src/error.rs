@@ -36,6 +36,22 @@ pub enum CoreError {
     Unsupported(String),
     #[error("access denied")]
     Denied,
+    /// The caller did not authenticate and the operation needs it.
+    #[error("unauthorized")]
+    Unauthenticated,
+    /// The caller is authenticated but may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// The resource is not in a state that allows the operation (a project that is not empty).
+    #[error("{0}")]
+    Precondition(String),
+    /// A request value breaks a rule (a name, a password policy, a metadata value).
+    #[error("{0}")]
+    Invalid(String),
     /// The client's request body broke off.
     #[error("request body incomplete: {0}")]
     BodyIncomplete(std::io::Error),
@@ -59,6 +75,7 @@ impl From<MetaError> for CoreError {
     fn from(e: MetaError) -> Self {
         match e {
             MetaError::MissingBlob(d) => CoreError::ManifestBlobUnknown(d),
+            MetaError::Conflict(what) => CoreError::Conflict(what.to_owned()),
             other => CoreError::Meta(other),
         }
     }

@@ -2,7 +2,8 @@
 //!
 //! Repositories, manifests (with their bytes), tags, which blobs each repository may use,
 //! which blobs and manifests each manifest names, subjects for the referrers API, and blob
-//! upload sessions. Nothing outside this crate writes SQL.
+//! upload sessions; users, projects and project members. Nothing outside this crate writes
+//! SQL.
 //!
 //! One query layer serves both SQLite and PostgreSQL: queries go through `sqlx::Any`, use
 //! numbered `$N` parameters (which both accept), and store only integers, text and bytes
@@ -15,14 +16,18 @@ mod blobs;
 mod connect;
 mod error;
 mod manifests;
+mod projects;
 mod repos;
 mod tags;
 mod uploads;
+mod users;
 
 pub use connect::{Backend, MetaStore};
 pub use error::MetaError;
 pub use manifests::{ManifestRow, NewManifest, ReferrerRow};
+pub use projects::{ProjectFilter, ProjectRow, ProjectScope};
 pub use uploads::UploadRow;
+pub use users::{NewUser, UserRow};
 
 /// Splits a comma-joined list from `string_agg` (NULL when empty) into names.
 pub(crate) fn split_names(joined: Option<String>) -> Vec<String> {

@@ -13,6 +13,12 @@ pub enum ParseError {
     Algorithm(String),
     #[error("invalid upload id")]
     UploadId,
+    #[error("invalid project name: {0}")]
+    ProjectName(String),
+    #[error("invalid user name")]
+    Username,
+    #[error("{}", crate::account::PASSWORD_POLICY)]
+    Password,
     #[error("invalid manifest: {0}")]
     Manifest(String),
 }

@@ -5,6 +5,7 @@
 //! construction, so code further in never re-checks it and never sees a raw string where a
 //! digest or a repository name is meant.
 
+mod account;
 mod digest;
 mod error;
 mod hasher;
@@ -14,6 +15,9 @@ mod name;
 mod reference;
 mod upload;
 
+pub use account::{
+    PASSWORD_POLICY, Password, ProjectId, ProjectName, Role, UserId, Username, valid_realname,
+};
 pub use digest::{Algorithm, Digest};
 pub use error::ParseError;
 pub use hasher::DigestHasher;

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum_server::Handle;
+use berth_api_harbor::HarborState;
 use berth_api_oci::OciState;
+use berth_core::accounts::{ADMIN, Accounts};
 use berth_core::{Registry, RegistryOptions};
 use tower_http::trace::TraceLayer;
 
@@ -27,11 +29,26 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             max_manifest_bytes: config.max_manifest_bytes,
         },
     ));
+    let accounts = Accounts::new(meta.clone());
+    let generated = accounts
+        .bootstrap(config.admin_password.as_ref().map(|s| s.expose()))
+        .await
+        .context("creating the administrator and the library project")?;
+    if let Some(password) = generated {
+        // Shown once, on the console only (never through the log).
+        eprintln!(
+            "berth: created the system administrator \"{ADMIN}\" with the generated password \
+             {password} (set BERTH_ADMIN_PASSWORD before the first start to choose it)"
+        );
+    }
     let oci = Arc::new(OciState {
         registry,
         authorizer: Arc::new(berth_auth::AllowAll),
     });
-    let app = berth_api_oci::router(oci).layer(TraceLayer::new_for_http());
+    let harbor = Arc::new(HarborState { accounts });
+    let app = berth_api_oci::router(oci)
+        .merge(berth_api_harbor::router(harbor))
+        .layer(TraceLayer::new_for_http());
 
     let handle = Handle::new();
     tokio::spawn(shutdown_on_signal(

@@ -1,0 +1,71 @@
+//! Harbor's error JSON, `{"errors":[{"code","message"}]}`, mapped once from core errors.
+
+use axum::response::{IntoResponse, Response};
+use berth_core::CoreError;
+use http::{HeaderValue, StatusCode, header};
+
+/// An error answer of the Harbor API.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "unauthorized")
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> ApiError {
+        use StatusCode as S;
+        let msg = e.to_string();
+        match e {
+            CoreError::Unauthenticated => ApiError::unauthorized(),
+            CoreError::Forbidden | CoreError::Denied => {
+                ApiError::new(S::FORBIDDEN, "FORBIDDEN", "forbidden")
+            }
+            CoreError::NotFound(_) | CoreError::NameUnknown => {
+                ApiError::new(S::NOT_FOUND, "NOT_FOUND", msg)
+            }
+            CoreError::Conflict(_) => ApiError::new(S::CONFLICT, "CONFLICT", msg),
+            CoreError::Precondition(_) => {
+                ApiError::new(S::PRECONDITION_FAILED, "PRECONDITION", msg)
+            }
+            CoreError::Invalid(_) => ApiError::bad_request(msg),
+            other => {
+                // The cause goes to the log, never to the client.
+                tracing::error!(error = %other, "internal error");
+                ApiError::new(S::INTERNAL_SERVER_ERROR, "UNKNOWN", "internal server error")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({
+            "errors": [{ "code": self.code, "message": self.message }]
+        });
+        let mut resp = (self.status, body.to_string()).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        resp
+    }
+}

@@ -1,0 +1,79 @@
+//! Handlers: each reads the request, asks `berth-core`, and writes Harbor's JSON.
+
+pub(crate) mod projects;
+pub(crate) mod users;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+
+use crate::ApiError;
+
+/// `GET /api/v2.0/ping`.
+pub(crate) async fn ping() -> Response {
+    let mut resp = "Pong".into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    resp
+}
+
+/// `GET /api/version`.
+pub(crate) async fn version() -> Response {
+    json(&serde_json::json!({ "version": "v2.0" }))
+}
+
+/// A 200 answer with a JSON body.
+pub(crate) fn json(value: &serde_json::Value) -> Response {
+    let mut resp = value.to_string().into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    resp
+}
+
+/// Any other path under `/api/v2.0`.
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "no such API path")
+}
+
+const REQUEST_ID: &str = "x-request-id";
+
+/// Echoes the client's `X-Request-Id`, or gives the request a new one.
+pub(crate) async fn request_id(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(REQUEST_ID)
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .cloned()
+        .unwrap_or_else(|| {
+            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+                .unwrap_or(HeaderValue::from_static("-"))
+        });
+    let mut resp = next.run(req).await;
+    resp.headers_mut().insert(REQUEST_ID, id);
+    resp
+}
+
+/// A 2xx answer with no body: no JSON content type (Harbor's clients parse what says JSON).
+pub(crate) fn empty(status: StatusCode) -> Response {
+    status.into_response()
+}
+
+/// A 201 with the new resource's `Location`.
+pub(crate) fn created(location: String) -> Response {
+    let mut resp = empty(StatusCode::CREATED);
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+/// Parses a JSON request body into `T`, with Harbor's 400 on failure.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("invalid request body: {e}")))
+}

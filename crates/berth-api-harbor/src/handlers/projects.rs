@@ -1,0 +1,186 @@
+//! `/projects`: create, list, look up, check, delete.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query};
+use axum::response::Response;
+use berth_auth::Identity;
+use berth_core::accounts::ProjectKey;
+use berth_meta::{ProjectFilter, ProjectRow};
+use berth_types::ProjectId;
+use http::{HeaderMap, StatusCode, Uri};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{created, empty, json, json_body};
+use crate::identity::identify;
+use crate::paging::Paging;
+use crate::time::rfc3339_ms;
+use crate::{ApiError, State};
+
+/// `Project` of the swagger file.
+async fn project_json(state: &State, who: &Identity, p: &ProjectRow) -> Result<Value, ApiError> {
+    let role = state.accounts.role(who, p).await?;
+    let ids: Vec<i64> = role.iter().map(|r| r.id()).collect();
+    Ok(json!({
+        "project_id": p.id.0,
+        "owner_id": p.owner_id.0,
+        "owner_name": p.owner_name,
+        "name": p.name,
+        "registry_id": null,
+        "creation_time": rfc3339_ms(p.created_at),
+        "update_time": rfc3339_ms(p.updated_at),
+        "deleted": false,
+        "togglable": true,
+        "current_user_role_id": role.map_or(0, |r| r.id()),
+        "current_user_role_ids": ids,
+        "repo_count": p.repo_count,
+        "metadata": p.metadata,
+        "cve_allowlist": {
+            "id": 0,
+            "project_id": p.id.0,
+            "items": [],
+            "expires_at": null,
+            "creation_time": rfc3339_ms(p.created_at),
+            "update_time": rfc3339_ms(p.updated_at),
+        },
+    }))
+}
+
+/// A `{project_name_or_id}` path parameter: an id when numeric, unless
+/// `X-Is-Resource-Name: true` says it is a name.
+fn project_key(raw: &str, headers: &HeaderMap) -> ProjectKey {
+    let as_name = headers
+        .get("x-is-resource-name")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    match raw.parse::<i64>() {
+        Ok(id) if !as_name => ProjectKey::Id(ProjectId(id)),
+        _ => ProjectKey::Name(raw.to_owned()),
+    }
+}
+
+#[derive(Deserialize)]
+struct ProjectReq {
+    project_name: String,
+    /// Deprecated in Harbor's API in favour of `metadata.public`, still honoured.
+    #[serde(default)]
+    public: Option<bool>,
+    #[serde(default)]
+    metadata: BTreeMap<String, Value>,
+}
+
+/// `POST /projects`.
+pub(crate) async fn create(
+    state: State,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let who = identify(&state.accounts, &headers).await?;
+    let req: ProjectReq = json_body(&body)?;
+    let mut metadata = BTreeMap::new();
+    if let Some(public) = req.public {
+        metadata.insert("public".to_owned(), public.to_string());
+    }
+    for (key, value) in req.metadata {
+        let text = match value {
+            Value::String(s) => s,
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "invalid value of metadata {key}"
+                )));
+            }
+        };
+        metadata.insert(key, text);
+    }
+    let id = state
+        .accounts
+        .create_project(&who, &req.project_name, &metadata)
+        .await?;
+    let by_name = headers
+        .get("x-resource-name-in-location")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    Ok(created(if by_name {
+        format!("/api/v2.0/projects/{}", req.project_name)
+    } else {
+        format!("/api/v2.0/projects/{}", id.0)
+    }))
+}
+
+/// `GET /projects`.
+pub(crate) async fn list(
+    state: State,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let who = identify(&state.accounts, &headers).await?;
+    let paging = Paging::from_query(&query)?;
+    let public = match query.get("public").map(String::as_str) {
+        None => None,
+        Some("true" | "1") => Some(true),
+        Some("false" | "0") => Some(false),
+        Some(_) => return Err(ApiError::bad_request("public must be true or false")),
+    };
+    let filter = ProjectFilter {
+        name: None,
+        name_contains: query.get("name").filter(|n| !n.is_empty()).cloned(),
+        public,
+    };
+    let (rows, total) = state
+        .accounts
+        .list_projects(&who, &filter, paging.offset(), paging.size)
+        .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        items.push(project_json(&state, &who, row).await?);
+    }
+    Ok(paging.respond(&uri, total, Value::Array(items)))
+}
+
+/// `HEAD /projects?project_name=`: whether the name is taken.
+pub(crate) async fn head(
+    state: State,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let Some(name) = query.get("project_name").filter(|n| !n.is_empty()) else {
+        return Err(ApiError::bad_request("project_name is required"));
+    };
+    if state.accounts.project_exists(name).await? {
+        Ok(empty(StatusCode::OK))
+    } else {
+        Ok(empty(StatusCode::NOT_FOUND))
+    }
+}
+
+/// `GET /projects/{project_name_or_id}`.
+pub(crate) async fn get(
+    state: State,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let who = identify(&state.accounts, &headers).await?;
+    let row = state
+        .accounts
+        .project(&who, &project_key(&raw, &headers))
+        .await?;
+    Ok(json(&project_json(&state, &who, &row).await?))
+}
+
+/// `DELETE /projects/{project_name_or_id}`.
+pub(crate) async fn delete(
+    state: State,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let who = identify(&state.accounts, &headers).await?;
+    state
+        .accounts
+        .delete_project(&who, &project_key(&raw, &headers))
+        .await?;
+    Ok(empty(StatusCode::OK))
+}

@@ -1,0 +1,64 @@
+//! Who is calling: HTTP Basic credentials of a user, or nobody.
+
+use base64::Engine as _;
+use berth_auth::Identity;
+use berth_core::accounts::Accounts;
+use http::HeaderMap;
+
+use crate::ApiError;
+
+/// The caller's identity. Credentials that do not verify leave the caller anonymous, as in
+/// Harbor: the operation then answers 401 if it needs an identity.
+pub(crate) async fn identify(
+    accounts: &Accounts,
+    headers: &HeaderMap,
+) -> Result<Identity, ApiError> {
+    let Some((user, password)) = basic_credentials(headers) else {
+        return Ok(Identity::Anonymous);
+    };
+    match accounts.login(&user, &password).await? {
+        Some(row) => Ok(Accounts::identity(&row)),
+        None => {
+            tracing::info!(user = %user, "login failed");
+            Ok(Identity::Anonymous)
+        }
+    }
+}
+
+/// The user name and password of an `Authorization: Basic` header.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_basic() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            http::header::AUTHORIZATION,
+            "Basic YWRtaW46SGFyYm9yMTIzNDU=".parse().expect("header"),
+        );
+        assert_eq!(
+            basic_credentials(&h),
+            Some(("admin".into(), "Harbor12345".into()))
+        );
+        h.insert(
+            http::header::AUTHORIZATION,
+            "Bearer xyz".parse().expect("header"),
+        );
+        assert_eq!(basic_credentials(&h), None);
+    }
+}

@@ -1,0 +1,53 @@
+//! Harbor's REST API v2.0, the contract Harbor's clients and tools speak
+//! (`harbor-swagger.yaml`): thin handlers over `berth-core`, Harbor's conventions for
+//! paging, errors and identities in one place each.
+
+mod error;
+mod handlers;
+mod identity;
+mod paging;
+mod time;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use berth_core::accounts::Accounts;
+
+pub use error::ApiError;
+
+/// What the Harbor API handlers need.
+pub struct HarborState {
+    pub accounts: Accounts,
+}
+
+pub(crate) type State = axum::extract::State<Arc<HarborState>>;
+
+/// The base path of Harbor's API.
+pub const API: &str = "/api/v2.0";
+
+/// The `/api` router.
+pub fn router(state: Arc<HarborState>) -> Router {
+    use handlers::{projects, users};
+    // Full paths rather than a nested router, so handlers see the request's whole URI (paging
+    // links are built from it).
+    let at = |path: &str| format!("{API}{path}");
+    Router::new()
+        .route("/api/version", get(handlers::version))
+        .route(&at("/ping"), get(handlers::ping))
+        .route(&at("/users"), get(users::list).post(users::create))
+        .route(&at("/users/current"), get(users::current))
+        .route(
+            &at("/projects"),
+            get(projects::list)
+                .post(projects::create)
+                .head(projects::head),
+        )
+        .route(
+            &at("/projects/{project_name_or_id}"),
+            get(projects::get).delete(projects::delete),
+        )
+        .route(&at("/{*rest}"), axum::routing::any(handlers::not_found))
+        .layer(axum::middleware::from_fn(handlers::request_id))
+        .with_state(state)
+}

@@ -1,0 +1,514 @@
+//! The access model's use cases: the first start (admin and `library`), logins, users and
+//! projects. Every operation takes the caller's [`Identity`] and checks Harbor's rules for
+//! it here, so the API crates stay thin.
+
+use std::collections::BTreeMap;
+
+use berth_auth::Identity;
+use berth_auth::password::{hash_password, verify_password};
+use berth_auth::rbac::{ProjectResource, Verb, public_allows, role_allows};
+use berth_meta::{MetaStore, NewUser, ProjectFilter, ProjectRow, ProjectScope, UserRow};
+use berth_types::{Password, ProjectId, ProjectName, UserId, Username};
+
+use crate::CoreError;
+
+/// The name of the system administrator created at first start.
+pub const ADMIN: &str = "admin";
+/// The public project that exists from the first start.
+pub const LIBRARY: &str = "library";
+
+/// Project metadata keys Harbor stores, with the values a new project gets.
+const PROJECT_METADATA_DEFAULTS: &[(&str, &str)] = &[
+    ("public", "false"),
+    ("auto_scan", "false"),
+    ("auto_sbom_generation", "false"),
+    ("enable_content_trust", "false"),
+    ("enable_content_trust_cosign", "false"),
+    ("prevent_vul", "false"),
+    ("severity", "low"),
+    ("reuse_sys_cve_allowlist", "true"),
+];
+
+/// Keys whose value must be "true" or "false".
+const BOOLEAN_KEYS: &[&str] = &[
+    "public",
+    "auto_scan",
+    "auto_sbom_generation",
+    "enable_content_trust",
+    "enable_content_trust_cosign",
+    "prevent_vul",
+    "reuse_sys_cve_allowlist",
+];
+const SEVERITIES: &[&str] = &["none", "low", "medium", "high", "critical"];
+
+/// A user to create, as requested.
+#[derive(Debug, Clone)]
+pub struct UserRequest {
+    pub username: String,
+    pub email: String,
+    pub realname: String,
+    pub password: String,
+    pub comment: String,
+}
+
+/// Users, logins and projects.
+#[derive(Clone)]
+pub struct Accounts {
+    meta: MetaStore,
+    verified: std::sync::Arc<VerifiedLogins>,
+}
+
+/// Logins verified recently, so a client that sends its password with every request costs
+/// one KDF run, not one per request. An entry holds a keyed SHA-256 of the password (the key
+/// is random per process) and is valid only while the user's stored hash is the one it was
+/// verified against: changing the password invalidates it.
+struct VerifiedLogins {
+    key: [u8; 32],
+    entries: std::sync::Mutex<std::collections::HashMap<UserId, (String, [u8; 32])>>,
+}
+
+const MAX_VERIFIED: usize = 10_000;
+
+impl VerifiedLogins {
+    fn new() -> VerifiedLogins {
+        let mut key = [0u8; 32];
+        key[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        key[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        VerifiedLogins {
+            key,
+            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn fingerprint(&self, user: UserId, password: &str) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(self.key);
+        h.update(user.0.to_be_bytes());
+        h.update(password.as_bytes());
+        h.finalize().into()
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<UserId, (String, [u8; 32])>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn knows(&self, user: UserId, stored: &str, password: &str) -> bool {
+        let print = self.fingerprint(user, password);
+        self.lock()
+            .get(&user)
+            .is_some_and(|(hash, p)| hash == stored && *p == print)
+    }
+
+    fn remember(&self, user: UserId, stored: &str, password: &str) {
+        let print = self.fingerprint(user, password);
+        let mut entries = self.lock();
+        if entries.len() >= MAX_VERIFIED && !entries.contains_key(&user) {
+            entries.clear();
+        }
+        entries.insert(user, (stored.to_owned(), print));
+    }
+}
+
+/// Runs a password hash or check off the async workers.
+async fn kdf<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, CoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| CoreError::Invalid(format!("password task: {e}")))
+}
+
+impl Accounts {
+    pub fn new(meta: MetaStore) -> Accounts {
+        Accounts {
+            meta,
+            verified: std::sync::Arc::new(VerifiedLogins::new()),
+        }
+    }
+
+    /// Makes sure the system administrator and the public project `library` exist. On the
+    /// very first start the administrator gets `admin_password`, or a generated password
+    /// that is returned (to be shown once); later starts change nothing.
+    pub async fn bootstrap(
+        &self,
+        admin_password: Option<&str>,
+    ) -> Result<Option<String>, CoreError> {
+        let mut generated = None;
+        let admin = match self.meta.user_by_name(ADMIN).await? {
+            Some(admin) => admin.id,
+            None => {
+                let password = match admin_password {
+                    Some(p) => p.to_owned(),
+                    None => {
+                        let p = generate_password();
+                        generated = Some(p.clone());
+                        p
+                    }
+                };
+                let password: Password = password.parse().map_err(|_| {
+                    CoreError::Invalid(format!(
+                        "BERTH_ADMIN_PASSWORD: {}",
+                        berth_types::PASSWORD_POLICY
+                    ))
+                })?;
+                let hash = kdf(move || hash_password(password.expose()))
+                    .await?
+                    .map_err(CoreError::Invalid)?;
+                let name: Username = ADMIN
+                    .parse()
+                    .map_err(|_| CoreError::Invalid("admin".into()))?;
+                self.meta
+                    .create_user(&NewUser {
+                        username: &name,
+                        email: "admin@example.com",
+                        realname: "system admin",
+                        comment: "admin user",
+                        password_hash: Some(&hash),
+                        sysadmin: true,
+                    })
+                    .await?
+            }
+        };
+        if self.meta.project_by_name(LIBRARY).await?.is_none() {
+            let name: ProjectName = LIBRARY
+                .parse()
+                .map_err(|_| CoreError::Invalid("library".into()))?;
+            let mut metadata = default_metadata();
+            metadata.insert("public".into(), "true".into());
+            match self.meta.create_project(&name, admin, &metadata).await {
+                Ok(_) | Err(berth_meta::MetaError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(generated)
+    }
+
+    /// Checks a user name and password; `None` when they do not match a user.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<UserRow>, CoreError> {
+        let Some(user) = self.meta.user_by_name(username).await? else {
+            // Spend the same time as a real check, so timing does not tell names apart.
+            let password = password.to_owned();
+            kdf(move || verify_password(&password, dummy_hash())).await?;
+            return Ok(None);
+        };
+        let Some(stored) = user.password_hash.clone() else {
+            return Ok(None);
+        };
+        if self.verified.knows(user.id, &stored, password) {
+            return Ok(Some(user));
+        }
+        let attempt = password.to_owned();
+        let hash = stored.clone();
+        let ok = kdf(move || verify_password(&attempt, &hash)).await?;
+        if ok {
+            self.verified.remember(user.id, &stored, password);
+        }
+        Ok(ok.then_some(user))
+    }
+
+    /// The identity of a verified user.
+    pub fn identity(user: &UserRow) -> Identity {
+        Identity::User {
+            id: user.id,
+            username: user.username.clone(),
+            sysadmin: user.sysadmin,
+        }
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Option<UserRow>, CoreError> {
+        Ok(self.meta.user_by_id(id).await?)
+    }
+
+    /// Creates a local user (system administrators only, until self-registration lands).
+    pub async fn create_user(&self, who: &Identity, req: UserRequest) -> Result<UserId, CoreError> {
+        require_sysadmin(who)?;
+        let username: Username = req
+            .username
+            .parse()
+            .map_err(|_| CoreError::Invalid("invalid username".into()))?;
+        if !valid_email(&req.email) {
+            return Err(CoreError::Invalid("invalid email".into()));
+        }
+        if !berth_types::valid_realname(&req.realname) {
+            return Err(CoreError::Invalid("invalid realname".into()));
+        }
+        if req.comment.chars().count() > 30 {
+            return Err(CoreError::Invalid(
+                "comment is longer than 30 characters".into(),
+            ));
+        }
+        let password: Password = req
+            .password
+            .parse()
+            .map_err(|_| CoreError::Invalid(berth_types::PASSWORD_POLICY.into()))?;
+        let hash = kdf(move || hash_password(password.expose()))
+            .await?
+            .map_err(CoreError::Invalid)?;
+        Ok(self
+            .meta
+            .create_user(&NewUser {
+                username: &username,
+                email: &req.email,
+                realname: &req.realname,
+                comment: &req.comment,
+                password_hash: Some(&hash),
+                sysadmin: false,
+            })
+            .await?)
+    }
+
+    /// A page of users (system administrators only).
+    pub async fn list_users(
+        &self,
+        who: &Identity,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<UserRow>, i64), CoreError> {
+        require_sysadmin(who)?;
+        Ok(self.meta.list_users(offset, limit).await?)
+    }
+
+    /// Creates a project owned by the caller (any authenticated user).
+    pub async fn create_project(
+        &self,
+        who: &Identity,
+        name: &str,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<ProjectId, CoreError> {
+        let Some(owner) = who.user_id() else {
+            return Err(CoreError::Unauthenticated);
+        };
+        let name: ProjectName = name
+            .parse()
+            .map_err(|e: berth_types::ParseError| CoreError::Invalid(e.to_string()))?;
+        let mut all = default_metadata();
+        for (key, value) in metadata {
+            all.insert(key.clone(), check_metadata(key, value)?);
+        }
+        Ok(self.meta.create_project(&name, owner, &all).await?)
+    }
+
+    /// A project by name, or by id when `by_id` is given, if the caller may read it.
+    pub async fn project(&self, who: &Identity, key: &ProjectKey) -> Result<ProjectRow, CoreError> {
+        let row = match key {
+            ProjectKey::Id(id) => self.meta.project_by_id(*id).await?,
+            ProjectKey::Name(name) => self.meta.project_by_name(name).await?,
+        };
+        let Some(row) = row else {
+            return Err(CoreError::NotFound(format!("project {key} not found")));
+        };
+        self.require(who, &row, ProjectResource::Project, Verb::Read)
+            .await?;
+        Ok(row)
+    }
+
+    /// Whether a project of that name exists (Harbor answers this to anyone).
+    pub async fn project_exists(&self, name: &str) -> Result<bool, CoreError> {
+        Ok(self.meta.project_by_name(name).await?.is_some())
+    }
+
+    /// The projects the caller may see, filtered, a page of them, and their total.
+    pub async fn list_projects(
+        &self,
+        who: &Identity,
+        filter: &ProjectFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<ProjectRow>, i64), CoreError> {
+        let scope = match who {
+            Identity::Anonymous => ProjectScope::PublicOnly,
+            Identity::User { sysadmin: true, .. } => ProjectScope::All,
+            Identity::User { id, .. } => ProjectScope::VisibleTo(*id),
+        };
+        Ok(self
+            .meta
+            .list_projects(scope, filter, offset, limit)
+            .await?)
+    }
+
+    /// Deletes a project; only an empty one can go.
+    pub async fn delete_project(&self, who: &Identity, key: &ProjectKey) -> Result<(), CoreError> {
+        let row = self.project(who, key).await?;
+        self.require(who, &row, ProjectResource::Project, Verb::Delete)
+            .await?;
+        if row.repo_count > 0 || !self.meta.delete_empty_project(row.id).await? {
+            return Err(CoreError::Precondition(format!(
+                "the project {} contains repositories and cannot be deleted",
+                row.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether the caller may do `verb` on `resource` of the project.
+    pub async fn allows(
+        &self,
+        who: &Identity,
+        project: &ProjectRow,
+        resource: ProjectResource,
+        verb: Verb,
+    ) -> Result<bool, CoreError> {
+        if who.is_sysadmin() || (project.public() && public_allows(resource, verb)) {
+            return Ok(true);
+        }
+        let Some(user) = who.user_id() else {
+            return Ok(false);
+        };
+        Ok(match self.meta.member_role(project.id, user).await? {
+            Some(role) => role_allows(role, resource, verb),
+            None => false,
+        })
+    }
+
+    /// The role the caller holds on the project as a member, if any.
+    pub async fn role(
+        &self,
+        who: &Identity,
+        project: &ProjectRow,
+    ) -> Result<Option<berth_types::Role>, CoreError> {
+        match who.user_id() {
+            Some(user) => Ok(self.meta.member_role(project.id, user).await?),
+            None => Ok(None),
+        }
+    }
+
+    async fn require(
+        &self,
+        who: &Identity,
+        project: &ProjectRow,
+        resource: ProjectResource,
+        verb: Verb,
+    ) -> Result<(), CoreError> {
+        if self.allows(who, project, resource, verb).await? {
+            Ok(())
+        } else if matches!(who, Identity::Anonymous) {
+            Err(CoreError::Unauthenticated)
+        } else {
+            Err(CoreError::Forbidden)
+        }
+    }
+}
+
+/// How a project is named in a request.
+#[derive(Debug, Clone)]
+pub enum ProjectKey {
+    Id(ProjectId),
+    Name(String),
+}
+
+impl std::fmt::Display for ProjectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProjectKey::Id(id) => write!(f, "{}", id.0),
+            ProjectKey::Name(name) => f.write_str(name),
+        }
+    }
+}
+
+fn require_sysadmin(who: &Identity) -> Result<(), CoreError> {
+    match who {
+        Identity::User { sysadmin: true, .. } => Ok(()),
+        Identity::User { .. } => Err(CoreError::Forbidden),
+        Identity::Anonymous => Err(CoreError::Unauthenticated),
+    }
+}
+
+fn default_metadata() -> BTreeMap<String, String> {
+    PROJECT_METADATA_DEFAULTS
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// Validates one project metadata value and returns it as stored.
+fn check_metadata(key: &str, value: &str) -> Result<String, CoreError> {
+    let bad = || CoreError::Invalid(format!("invalid value of project metadata {key}: {value}"));
+    if BOOLEAN_KEYS.contains(&key) {
+        return match value.to_ascii_lowercase().as_str() {
+            v @ ("true" | "false") => Ok(v.to_owned()),
+            _ => Err(bad()),
+        };
+    }
+    match key {
+        "severity" if SEVERITIES.contains(&value.to_ascii_lowercase().as_str()) => {
+            Ok(value.to_ascii_lowercase())
+        }
+        "severity" => Err(bad()),
+        "retention_id" | "proxy_speed_kb" if value.parse::<i64>().is_ok() => Ok(value.to_owned()),
+        "retention_id" | "proxy_speed_kb" => Err(bad()),
+        _ => Err(CoreError::Invalid(format!(
+            "unknown project metadata key {key}"
+        ))),
+    }
+}
+
+/// Harbor's email rule, loosely: one `@` with text on both sides, a dot in the domain.
+fn valid_email(s: &str) -> bool {
+    let mut parts = s.splitn(2, '@');
+    match (parts.next(), parts.next()) {
+        (Some(local), Some(domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.chars().any(char::is_whitespace)
+                && s.len() <= 255
+        }
+        _ => false,
+    }
+}
+
+/// A random password that meets the policy: 24 characters of a UUID's randomness, with an
+/// upper-case letter, a lower-case letter and a digit guaranteed.
+fn generate_password() -> String {
+    let raw = uuid::Uuid::new_v4().simple().to_string();
+    format!("Bx7{}", &raw[..21])
+}
+
+/// A hash of a random password, checked against when a user does not exist.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(&generate_password()).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_meet_the_policy() {
+        for _ in 0..50 {
+            assert!(generate_password().parse::<Password>().is_ok());
+        }
+    }
+
+    #[test]
+    fn metadata_values() {
+        assert_eq!(
+            check_metadata("public", "TRUE").ok().as_deref(),
+            Some("true")
+        );
+        assert!(check_metadata("public", "yes").is_err());
+        assert_eq!(
+            check_metadata("severity", "High").ok().as_deref(),
+            Some("high")
+        );
+        assert!(check_metadata("severity", "extreme").is_err());
+        assert!(check_metadata("no_such_key", "1").is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert!(valid_email("a@b.io"));
+        for bad in ["", "a", "a@b", "@b.io", "a@.io", "a b@c.io"] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+    }
+}
