@@ -88,11 +88,15 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 declare -A url pid
+# berth requires a login (the administrator's Basic credentials, checked without a KDF run
+# per request once verified); Distribution runs without authentication.
+berth_password=Bench-$(date +%s)-Pw1
 
 start_berth() { # LABEL [ENV=VALUE...]
     local label=$1 port; shift
     port=$("$loadgen" free-port)
     env "$@" RUST_LOG=warn BERTH_ADDR="127.0.0.1:$port" BERTH_DATA_DIR="$work/$label/data" \
+        BERTH_ADMIN_PASSWORD="$berth_password" \
         "$berth_bin" serve > "$work/$label.log" 2>&1 &
     pids+=($!); pid[$label]=$!; url[$label]=http://127.0.0.1:$port
 }
@@ -136,7 +140,9 @@ loadgen_run() { # LABEL NAME [run options...]
     # Write back what the previous run left in the page cache (Distribution never fsyncs),
     # so that its disk writes do not land in this run's timing.
     sync
-    "$loadgen" run --url "${url[$label]}" --pid "${pid[$label]}" --label "$label" \
+    local creds=()
+    case $label in berth*) creds=(--user admin --password "$berth_password") ;; esac
+    "$loadgen" run --url "${url[$label]}" --pid "${pid[$label]}" --label "$label" "${creds[@]}" \
         --json "$work/results/$label/$(printf %02d "$step")-$name.json" "$@" \
         | tee -a "$work/tables.txt"
 }
@@ -208,7 +214,9 @@ report=$work/benchmarks.md
     echo "  the servers share the cores; the CPU table shows how the time was split."
     echo "- Fresh data directories on the same disk. berth: SQLite and filesystem storage, its"
     echo "  defaults (fsync of each blob on); Distribution: filesystem storage, in-memory blob"
-    echo "  descriptor cache, upload purging off. Both log at warn. \`sync\` runs before every"
+    echo "  descriptor cache, upload purging off. Both log at warn. berth requires a login: the"
+    echo "  generator sends the administrator's Basic credentials with every request;"
+    echo "  Distribution runs without authentication. \`sync\` runs before every"
     echo "  run, so that data one server left unwritten is not written back during the next."
     echo "- Each scenario runs against both servers in turn, $rounds round(s) (tag list and"
     echo "  catalog: one), the first server alternating from scenario to scenario; figures are"

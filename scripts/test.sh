@@ -44,6 +44,8 @@ done
 # Every berth the suites start creates its administrator with this password; the Harbor API
 # tests log in with it (tests/api/berth_api/harbor.py).
 export BERTH_ADMIN_PASSWORD=${BERTH_ADMIN_PASSWORD:-Harbor12345}
+# The real clients of tests/e2e log in as that administrator.
+export BERTH_E2E_USER=${BERTH_E2E_USER:-admin} BERTH_E2E_PASSWORD=${BERTH_E2E_PASSWORD:-$BERTH_ADMIN_PASSWORD}
 
 venv=${BERTH_VENV:-.venv-test}
 case $venv in /*) ;; *) venv=$repo_root/$venv ;; esac
@@ -128,11 +130,12 @@ free_port() {
     "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Polls GET http://$1/v2/ until it answers 200; gives up after $3 seconds or when PID $2 exits.
+# Polls GET http://$1/v2/ until it answers (200, or 401: it wants a login); gives up after $3
+# seconds or when PID $2 exits.
 wait_for_v2() {
     local host=$1 pid=$2 timeout=$3
     "$py" - "$host" "$pid" "$timeout" <<'PY'
-import os, sys, time, urllib.request
+import os, sys, time, urllib.error, urllib.request
 host, pid, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 deadline = time.monotonic() + timeout
 while time.monotonic() < deadline:
@@ -145,6 +148,9 @@ while time.monotonic() < deadline:
         with urllib.request.urlopen(f"http://{host}/v2/", timeout=2) as r:
             if r.status == 200:
                 sys.exit(0)
+    except urllib.error.HTTPError as e:
+        if e.code == 401:
+            sys.exit(0)
     except Exception:
         pass
     time.sleep(0.2)
@@ -222,7 +228,7 @@ ensure_moto() {
     local pid=$!
     started_pids+=("$pid")
     "$py" - "$port" "$pid" <<'PY' || { cat "$logdir/moto.log" >&2; return 1; }
-import os, sys, time, urllib.request
+import os, sys, time, urllib.error, urllib.request
 port, pid = sys.argv[1], int(sys.argv[2])
 for _ in range(300):
     os.kill(pid, 0)

@@ -67,7 +67,10 @@ def docker_env():
         shutil.rmtree(root, ignore_errors=True)
 
 
-def test_docker_build_push_pull(docker_env, registry_host, api, new_repo, tmp_path):
+def test_docker_build_push_pull(docker_env, registry_host, api, new_repo, tmp_path, credentials):
+    if credentials:
+        # The token flow: docker asks /service/token with these credentials.
+        run(["docker", "login", "-u", credentials[0], "-p", credentials[1], registry_host], env=docker_env)
     repo = new_repo()
     ref = f"{registry_host}/{repo}:1"
     payload = os.urandom(4096)

@@ -74,6 +74,15 @@ impl OciError {
         )
     }
 
+    /// An access decision could not be made (its cause is logged where it happened).
+    pub fn unavailable() -> OciError {
+        OciError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UNAVAILABLE",
+            "authorization is unavailable, try again",
+        )
+    }
+
     pub fn denied() -> OciError {
         OciError::new(
             StatusCode::FORBIDDEN,

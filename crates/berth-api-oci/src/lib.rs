@@ -17,7 +17,9 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{any, get};
 use berth_auth::Authorizer;
+use berth_auth::token::TokenKeys;
 use berth_core::Registry;
+use berth_core::accounts::Accounts;
 
 pub use error::OciError;
 
@@ -25,6 +27,12 @@ pub use error::OciError;
 pub struct OciState {
     pub registry: Arc<Registry>,
     pub authorizer: Arc<dyn Authorizer>,
+    /// Logins of Basic credentials.
+    pub accounts: Accounts,
+    /// Issues and checks registry tokens.
+    pub tokens: TokenKeys,
+    /// Whether berth serves HTTPS (the scheme of the token realm in challenges).
+    pub tls: bool,
 }
 
 /// The `/v2` router.
@@ -34,6 +42,7 @@ pub fn router(state: Arc<OciState>) -> Router {
         .route("/v2/", get(handlers::base::ping))
         .route("/v2/_catalog", get(handlers::listing::catalog))
         .route("/v2/{*rest}", any(handlers::dispatch))
+        .route("/service/token", get(handlers::token::token))
         .layer(axum::middleware::map_response(headers::api_version))
         .with_state(state)
 }

@@ -5,11 +5,13 @@
 //! [`Authorizer`] can create, and that every registry operation in `berth-core` takes as an
 //! argument. So an operation that was not authorized does not compile.
 //!
-//! Until users and projects exist, [`AllowAll`] grants everything to everyone; the next
-//! authorizer plugs in at the same seam.
+//! The authorizer of the running registry is in `berth-core` (it needs the metadata: who is
+//! a member of which project); this crate holds the pure parts: the role matrix
+//! ([`rbac`]), password hashing ([`password`]) and registry tokens ([`token`]).
 
 pub mod password;
 pub mod rbac;
+pub mod token;
 
 use berth_types::{RepoName, UserId};
 
@@ -23,6 +25,8 @@ pub enum Identity {
         username: String,
         sysadmin: bool,
     },
+    /// The bearer of a registry token: exactly what the token grants.
+    Token(token::Grant),
 }
 
 impl Identity {
@@ -33,7 +37,17 @@ impl Identity {
     pub fn user_id(&self) -> Option<UserId> {
         match self {
             Identity::User { id, .. } => Some(*id),
-            Identity::Anonymous => None,
+            Identity::Anonymous | Identity::Token(_) => None,
+        }
+    }
+
+    /// The name audit records and logs show.
+    pub fn name(&self) -> &str {
+        match self {
+            Identity::Anonymous => "anonymous",
+            Identity::User { username, .. } => username,
+            Identity::Token(grant) if grant.subject.is_empty() => "anonymous",
+            Identity::Token(grant) => &grant.subject,
         }
     }
 }
@@ -91,11 +105,14 @@ pub enum Denial {
     Unauthenticated,
     /// Authenticated, but not allowed.
     Forbidden,
+    /// The decision could not be made (the metadata store failed).
+    Unavailable,
 }
 
 /// Decides whether an identity may act on a resource.
+#[async_trait::async_trait]
 pub trait Authorizer: Send + Sync + 'static {
-    fn authorize(
+    async fn authorize(
         &self,
         identity: &Identity,
         resource: Resource,
@@ -104,25 +121,10 @@ pub trait Authorizer: Send + Sync + 'static {
 }
 
 /// Issues a permit: only authorizers call this.
-fn issue(identity: &Identity, resource: Resource, action: Action) -> Permit {
+pub fn issue(identity: &Identity, resource: Resource, action: Action) -> Permit {
     Permit {
         identity: identity.clone(),
         resource,
         action,
-    }
-}
-
-/// Grants everything: the registry core runs without users until the access model lands.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct AllowAll;
-
-impl Authorizer for AllowAll {
-    fn authorize(
-        &self,
-        identity: &Identity,
-        resource: Resource,
-        action: Action,
-    ) -> Result<Permit, Denial> {
-        Ok(issue(identity, resource, action))
     }
 }

@@ -309,6 +309,14 @@ impl Accounts {
         Ok(row)
     }
 
+    /// A project's id and whether it is public, with no access check (for authorization).
+    pub(crate) async fn project_access(
+        &self,
+        name: &str,
+    ) -> Result<Option<(ProjectId, bool)>, CoreError> {
+        Ok(self.meta.project_access(name).await?)
+    }
+
     /// Whether a project of that name exists (Harbor answers this to anyone).
     pub async fn project_exists(&self, name: &str) -> Result<bool, CoreError> {
         Ok(self.meta.project_by_name(name).await?.is_some())
@@ -323,7 +331,7 @@ impl Accounts {
         limit: i64,
     ) -> Result<(Vec<ProjectRow>, i64), CoreError> {
         let scope = match who {
-            Identity::Anonymous => ProjectScope::PublicOnly,
+            Identity::Anonymous | Identity::Token(_) => ProjectScope::PublicOnly,
             Identity::User { sysadmin: true, .. } => ProjectScope::All,
             Identity::User { id, .. } => ProjectScope::VisibleTo(*id),
         };
@@ -355,13 +363,26 @@ impl Accounts {
         resource: ProjectResource,
         verb: Verb,
     ) -> Result<bool, CoreError> {
-        if who.is_sysadmin() || (project.public() && public_allows(resource, verb)) {
+        self.allows_on(who, project.id, project.public(), resource, verb)
+            .await
+    }
+
+    /// [`Accounts::allows`] given only the project's id and whether it is public.
+    pub(crate) async fn allows_on(
+        &self,
+        who: &Identity,
+        project: ProjectId,
+        public: bool,
+        resource: ProjectResource,
+        verb: Verb,
+    ) -> Result<bool, CoreError> {
+        if who.is_sysadmin() || (public && public_allows(resource, verb)) {
             return Ok(true);
         }
         let Some(user) = who.user_id() else {
             return Ok(false);
         };
-        Ok(match self.meta.member_role(project.id, user).await? {
+        Ok(match self.meta.member_role(project, user).await? {
             Some(role) => role_allows(role, resource, verb),
             None => false,
         })
@@ -388,7 +409,7 @@ impl Accounts {
     ) -> Result<(), CoreError> {
         if self.allows(who, project, resource, verb).await? {
             Ok(())
-        } else if matches!(who, Identity::Anonymous) {
+        } else if !matches!(who, Identity::User { .. }) {
             Err(CoreError::Unauthenticated)
         } else {
             Err(CoreError::Forbidden)
@@ -416,7 +437,7 @@ fn require_sysadmin(who: &Identity) -> Result<(), CoreError> {
     match who {
         Identity::User { sysadmin: true, .. } => Ok(()),
         Identity::User { .. } => Err(CoreError::Forbidden),
-        Identity::Anonymous => Err(CoreError::Unauthenticated),
+        Identity::Anonymous | Identity::Token(_) => Err(CoreError::Unauthenticated),
     }
 }
 

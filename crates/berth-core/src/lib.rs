@@ -6,6 +6,7 @@
 //! corrupt them. Each operation takes a [`berth_auth::Permit`], so nothing here runs for a
 //! request that was not authorized.
 
+mod access;
 pub mod accounts;
 mod blobs;
 mod error;

@@ -242,6 +242,21 @@ impl MetaStore {
         Ok(done.rows_affected() > 0)
     }
 
+    /// A project's id and whether it is public: the least authorization needs.
+    pub async fn project_access(&self, name: &str) -> Result<Option<(ProjectId, bool)>, MetaError> {
+        let row = sqlx::query(
+            "SELECT p.id, m.value FROM projects p LEFT JOIN project_metadata m \
+             ON m.project_id = p.id AND m.name = 'public' WHERE p.name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|r| {
+            let public: Option<String> = r.get(1);
+            (ProjectId(r.get(0)), public.as_deref() == Some("true"))
+        }))
+    }
+
     /// The role a user holds on a project as a direct member.
     pub async fn member_role(
         &self,

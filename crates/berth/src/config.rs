@@ -56,6 +56,12 @@ pub struct Config {
     pub max_manifest_bytes: usize,
     /// Seconds to let requests in flight finish on shutdown.
     pub shutdown_grace_seconds: u64,
+    /// Lifetime of registry bearer tokens, in minutes (`BERTH_TOKEN_EXPIRATION`).
+    pub token_expiration: u64,
+    /// The key that signs registry tokens; created at first start. Nodes that share a
+    /// database must share this file too. Default `<data_dir>/token.key`
+    /// (`BERTH_TOKEN_KEY_FILE`).
+    pub token_key_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -72,6 +78,8 @@ impl Default for Config {
             tls_key: None,
             max_manifest_bytes: berth_types::manifest::MAX_MANIFEST_BYTES,
             shutdown_grace_seconds: 30,
+            token_expiration: 30,
+            token_key_file: None,
         }
     }
 }
@@ -96,6 +104,10 @@ impl Config {
             config.tls_cert.is_some() == config.tls_key.is_some(),
             "tls_cert and tls_key must be set together"
         );
+        anyhow::ensure!(
+            (1..=60 * 24 * 365).contains(&config.token_expiration),
+            "token_expiration must be between 1 and 525600 minutes"
+        );
         Ok(config)
     }
 
@@ -103,6 +115,12 @@ impl Config {
         self.database_url
             .clone()
             .unwrap_or_else(|| self.data_dir.join("berth.db").display().to_string())
+    }
+
+    pub fn token_key_file(&self) -> PathBuf {
+        self.token_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("token.key"))
     }
 
     pub fn storage_url(&self) -> String {

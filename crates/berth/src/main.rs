@@ -4,6 +4,7 @@ mod config;
 mod logging;
 mod serve;
 mod storage_url;
+mod token_key;
 
 use std::path::PathBuf;
 

@@ -41,9 +41,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
              {password} (set BERTH_ADMIN_PASSWORD before the first start to choose it)"
         );
     }
+    let key = crate::token_key::load_or_create(&config.token_key_file())?;
     let oci = Arc::new(OciState {
         registry,
-        authorizer: Arc::new(berth_auth::AllowAll),
+        authorizer: Arc::new(accounts.clone()),
+        accounts: accounts.clone(),
+        tokens: berth_auth::token::TokenKeys::new(&key, config.token_expiration * 60)
+            .map_err(anyhow::Error::msg)?,
+        tls: config.tls_cert.is_some(),
     });
     let harbor = Arc::new(HarborState { accounts });
     let app = berth_api_oci::router(oci)

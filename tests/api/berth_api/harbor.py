@@ -19,9 +19,7 @@ class Harbor(Registry):
     """Registry plus Harbor API calls, sending Basic credentials when it has them."""
 
     def __init__(self, host: str, user: str | None = None, password: str | None = None):
-        super().__init__(host)
-        if user is not None:
-            self.session.auth = (user, password or "")
+        super().__init__(host, None if user is None else (user, password or ""))
 
     def api(self, method: str, path: str, **kw):
         return self.request(method, API + path, **kw)

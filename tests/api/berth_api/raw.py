@@ -9,6 +9,8 @@ import socket
 import time
 from dataclasses import dataclass
 
+from berth_api.registry import admin_authorization
+
 
 @dataclass
 class RawResponse:
@@ -27,7 +29,9 @@ class RawResponse:
 
 
 def request_path(host: str, method: str, path: str, body: bytes | None = None, headers=None) -> RawResponse:
-    """Sends `path` exactly as given (http.client neither normalises nor re-quotes it)."""
+    """Sends `path` exactly as given (http.client neither normalises nor re-quotes it), as the
+    administrator unless `headers` carry an `Authorization` of their own."""
+    headers = {"Authorization": admin_authorization(), **(headers or {})}
     h, _, p = host.rpartition(":")
     conn = http.client.HTTPConnection(h, int(p), timeout=30)
     try:
@@ -50,7 +54,7 @@ def send_truncated(host: str, method: str, path: str, announced: int, sent: byte
     assert len(sent) < announced
     h, _, p = host.rpartition(":")
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {announced}"]
-    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    lines += [f"{k}: {v}" for k, v in {"Authorization": admin_authorization(), **(headers or {})}.items()]
     head = ("\r\n".join(lines) + "\r\n\r\n").encode()
     with socket.create_connection((h, int(p)), timeout=30) as sock:
         sock.sendall(head + sent)
@@ -62,7 +66,7 @@ def send_truncated_chunked(host: str, method: str, path: str, chunks: list[bytes
     then closes the connection."""
     h, _, p = host.rpartition(":")
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Transfer-Encoding: chunked"]
-    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    lines += [f"{k}: {v}" for k, v in {"Authorization": admin_authorization(), **(headers or {})}.items()]
     out = ("\r\n".join(lines) + "\r\n\r\n").encode()
     for c in chunks:
         out += f"{len(c):x}\r\n".encode() + c + b"\r\n"
@@ -84,7 +88,7 @@ def keepalive_probe(host: str, method: str, path: str, body: bytes, headers=None
     separate writes), reads the answer, then sends `GET /v2/` on the same connection."""
     h, _, p = host.rpartition(":")
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
-    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    lines += [f"{k}: {v}" for k, v in {"Authorization": admin_authorization(), **(headers or {})}.items()]
     with socket.create_connection((h, int(p)), timeout=10) as sock:
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         time.sleep(gap)
@@ -99,7 +103,7 @@ def keepalive_probe(host: str, method: str, path: str, body: bytes, headers=None
         if told:
             return KeepAliveProbe(first, True, None)
         try:
-            sock.sendall(f"GET /v2/ HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            sock.sendall(f"GET /v2/ HTTP/1.1\r\nHost: {host}\r\nAuthorization: {admin_authorization()}\r\n\r\n".encode())
             second_resp = http.client.HTTPResponse(sock, method="GET")
             second_resp.begin()
             second = RawResponse(second_resp.status, {k.lower(): v for k, v in second_resp.getheaders()}, second_resp.read())

@@ -18,6 +18,20 @@ API_VERSION_HEADER = "Docker-Distribution-API-Version"
 TIMEOUT = 120
 
 
+def admin_credentials() -> tuple[str, str]:
+    """The administrator the suite's servers create at first start (scripts/test.sh sets the
+    password in BERTH_ADMIN_PASSWORD)."""
+    return "admin", os.environ.get("BERTH_ADMIN_PASSWORD", "Harbor12345")
+
+
+def admin_authorization() -> str:
+    """The administrator's `Authorization: Basic` header value."""
+    import base64
+
+    user, password = admin_credentials()
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
 def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
@@ -97,10 +111,16 @@ def unique_repo(purpose: str = "") -> str:
 class Registry:
     """One registry over plain HTTP. Paths may be absolute (`/v2/...`) or a Location header value."""
 
-    def __init__(self, host: str):
+    def __init__(self, host: str, credentials: tuple[str, str] | None | str = "admin"):
+        """`credentials`: a user name and password sent as Basic auth, None for none, or the
+        default "admin" (the administrator, with the password the suite's servers start with)."""
         self.host = host
         self.base = f"http://{host}"
         self.session = requests.Session()
+        if credentials == "admin":
+            credentials = admin_credentials()
+        if credentials is not None:
+            self.session.auth = credentials
 
     def url(self, path_or_url: str) -> str:
         return urljoin(self.base + "/", path_or_url)

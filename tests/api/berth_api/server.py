@@ -145,7 +145,7 @@ class BerthServer:
                 self.proc = None
                 raise AssertionError(f"berth exited with {code} while starting:\n{self.log_tail()}")
             try:
-                if requests.get(f"http://{self.host}/v2/", timeout=2).status_code == 200:
+                if requests.get(f"http://{self.host}/v2/", timeout=2).status_code in (200, 401):
                     return self.host
             except requests.RequestException:
                 pass

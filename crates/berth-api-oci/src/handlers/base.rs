@@ -9,7 +9,10 @@ use crate::OciState;
 
 /// `GET /v2/`: tells clients that this is a registry and that they may talk to it.
 pub async fn ping(State(state): State<Arc<OciState>>, headers: HeaderMap) -> Response {
-    match state.permit(&headers, Resource::Registry, Action::Pull) {
+    match state
+        .permit(&headers, Resource::Registry, Action::Pull)
+        .await
+    {
         Ok(_) => ([(http::header::CONTENT_TYPE, "application/json")], "{}").into_response(),
         Err(e) => e.into_response(),
     }

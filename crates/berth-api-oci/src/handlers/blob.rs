@@ -19,7 +19,10 @@ pub async fn get(
     with_body: bool,
 ) -> Result<Response, OciError> {
     let digest = digest(raw)?;
-    let permit = req.state.repo_permit(&req.headers, &name, Action::Pull)?;
+    let permit = req
+        .state
+        .repo_permit(&req.headers, &name, Action::Pull)
+        .await?;
     let range = headers::byte_range(&req.headers);
     let blob = req
         .state
@@ -57,7 +60,10 @@ pub async fn get(
 
 pub async fn delete(req: Req, name: RepoName, raw: &str) -> Result<Response, OciError> {
     let digest = digest(raw)?;
-    let permit = req.state.repo_permit(&req.headers, &name, Action::Delete)?;
+    let permit = req
+        .state
+        .repo_permit(&req.headers, &name, Action::Delete)
+        .await?;
     req.state
         .registry
         .delete_blob(&permit, &name, &digest)

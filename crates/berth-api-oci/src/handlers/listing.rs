@@ -54,7 +54,10 @@ fn listing(body: impl Serialize, page: &Page, base: &str, n: Option<usize>) -> R
 
 /// `GET /v2/<name>/tags/list?n=&last=`.
 pub async fn tags(req: Req, name: RepoName) -> Result<Response, OciError> {
-    let permit = req.state.repo_permit(&req.headers, &name, Action::Pull)?;
+    let permit = req
+        .state
+        .repo_permit(&req.headers, &name, Action::Pull)
+        .await?;
     let n = page_size(&req.params)?;
     let page = req
         .state
@@ -75,7 +78,9 @@ pub async fn catalog(
     headers: HeaderMap,
 ) -> Response {
     let result = async {
-        let permit = state.permit(&headers, Resource::Catalog, Action::Pull)?;
+        let permit = state
+            .permit(&headers, Resource::Catalog, Action::Pull)
+            .await?;
         let n = page_size(&params)?;
         let last = params.get("last").map(String::as_str);
         let page = state.registry.catalog(&permit, n, last).await?;
@@ -91,7 +96,10 @@ pub async fn catalog(
 /// `GET /v2/<name>/referrers/<digest>?artifactType=`.
 pub async fn referrers(req: Req, name: RepoName, raw: &str) -> Result<Response, OciError> {
     let subject = super::blob::digest(raw)?;
-    let permit = req.state.repo_permit(&req.headers, &name, Action::Pull)?;
+    let permit = req
+        .state
+        .repo_permit(&req.headers, &name, Action::Pull)
+        .await?;
     let filter = req.param("artifactType").filter(|s| !s.is_empty());
     let rows = req
         .state

@@ -26,7 +26,10 @@ pub async fn get(
     with_body: bool,
 ) -> Result<Response, OciError> {
     let reference = reference_for_read(raw)?;
-    let permit = req.state.repo_permit(&req.headers, &name, Action::Pull)?;
+    let permit = req
+        .state
+        .repo_permit(&req.headers, &name, Action::Pull)
+        .await?;
     let m = req
         .state
         .registry
@@ -81,7 +84,10 @@ pub async fn put(req: Req, name: RepoName, raw: &str) -> Result<Response, OciErr
             )
         }
     })?;
-    let permit = req.state.repo_permit(&req.headers, &name, Action::Push)?;
+    let permit = req
+        .state
+        .repo_permit(&req.headers, &name, Action::Push)
+        .await?;
     let limit = req.state.registry.options().max_manifest_bytes;
     let content_type = req
         .headers
@@ -120,7 +126,10 @@ pub async fn put(req: Req, name: RepoName, raw: &str) -> Result<Response, OciErr
 
 pub async fn delete(req: Req, name: RepoName, raw: &str) -> Result<Response, OciError> {
     let reference = reference_for_read(raw)?;
-    let permit = req.state.repo_permit(&req.headers, &name, Action::Delete)?;
+    let permit = req
+        .state
+        .repo_permit(&req.headers, &name, Action::Delete)
+        .await?;
     req.state
         .registry
         .delete_manifest(&permit, &name, &reference)

@@ -4,6 +4,7 @@ pub mod base;
 mod blob;
 pub mod listing;
 mod manifest;
+pub mod token;
 mod upload;
 
 use std::collections::HashMap;

@@ -53,22 +53,33 @@ fn content_range(req: &Req) -> Result<Option<berth_core::ContentRange>, OciError
 
 /// `POST /v2/<name>/blobs/uploads/`: a mount, a monolithic upload, or a new session.
 pub async fn start(req: Req, name: RepoName) -> Result<Response, OciError> {
-    let permit = req.state.repo_permit(&req.headers, &name, Action::Push)?;
+    let permit = req
+        .state
+        .repo_permit(&req.headers, &name, Action::Push)
+        .await?;
     let registry = &req.state.registry;
     if let Some(raw) = req.param("mount") {
         let mount = digest(raw)?;
-        // A `from` that is not a valid name cannot be mounted from; it must not widen into a
-        // mount without `from` either: fall back to an upload.
-        let from = match req.param("from") {
-            None => Some(None),
-            Some(f) => f.parse::<RepoName>().ok().map(Some),
+        // A mount needs pull on its source, or nothing could stop one repository's content
+        // from leaking into another: a `from` the caller may not read, or that is not a
+        // valid name, falls back to an upload (as the spec allows), and so does a mount
+        // without `from` for anyone but a system administrator (who may read everything).
+        let source = match req.param("from") {
+            None => permit.identity().is_sysadmin().then_some(None),
+            Some(f) => match f.parse::<RepoName>() {
+                Ok(from) => match req
+                    .state
+                    .repo_permit(&req.headers, &from, Action::Pull)
+                    .await
+                {
+                    Ok(from_permit) => Some(Some((from, from_permit))),
+                    Err(_) => None,
+                },
+                Err(_) => None,
+            },
         };
-        if let Some(from) = from {
-            let from_permit = match &from {
-                Some(f) => Some(req.state.repo_permit(&req.headers, f, Action::Pull)?),
-                None => None,
-            };
-            let source = from.as_ref().zip(from_permit.as_ref());
+        if let Some(source) = source {
+            let source = source.as_ref().map(|(name, permit)| (name, permit));
             if registry
                 .mount_blob(&permit, &name, &mount, source)
                 .await?
@@ -91,7 +102,10 @@ pub async fn start(req: Req, name: RepoName) -> Result<Response, OciError> {
 /// `GET /v2/<name>/blobs/uploads/<id>`: how far the session is.
 pub async fn status(req: Req, name: RepoName, raw: &str) -> Result<Response, OciError> {
     let id = upload_id(raw)?;
-    let permit = req.state.repo_permit(&req.headers, &name, Action::Push)?;
+    let permit = req
+        .state
+        .repo_permit(&req.headers, &name, Action::Push)
+        .await?;
     let state = req.state.registry.upload_state(&permit, &name, &id).await?;
     Ok(in_progress(StatusCode::NO_CONTENT, &name, &id, state.size))
 }
@@ -99,7 +113,10 @@ pub async fn status(req: Req, name: RepoName, raw: &str) -> Result<Response, Oci
 /// `PATCH /v2/<name>/blobs/uploads/<id>`: one chunk, or a streamed rest of the blob.
 pub async fn patch(req: Req, name: RepoName, raw: &str) -> Result<Response, OciError> {
     let id = upload_id(raw)?;
-    let permit = req.state.repo_permit(&req.headers, &name, Action::Push)?;
+    let permit = req
+        .state
+        .repo_permit(&req.headers, &name, Action::Push)
+        .await?;
     let range = content_range(&req)?;
     let registry = req.state.registry.clone();
     let result = registry
@@ -116,7 +133,10 @@ pub async fn patch(req: Req, name: RepoName, raw: &str) -> Result<Response, OciE
 /// `PUT /v2/<name>/blobs/uploads/<id>?digest=`: the last chunk, if any, and the digest.
 pub async fn complete(req: Req, name: RepoName, raw: &str) -> Result<Response, OciError> {
     let id = upload_id(raw)?;
-    let permit = req.state.repo_permit(&req.headers, &name, Action::Push)?;
+    let permit = req
+        .state
+        .repo_permit(&req.headers, &name, Action::Push)
+        .await?;
     let digest = digest(req.param("digest").unwrap_or_default())?;
     let range = content_range(&req)?;
     let body = if req.body.is_end_stream() {
@@ -134,7 +154,10 @@ pub async fn complete(req: Req, name: RepoName, raw: &str) -> Result<Response, O
 /// `DELETE /v2/<name>/blobs/uploads/<id>`: cancels the session.
 pub async fn cancel(req: Req, name: RepoName, raw: &str) -> Result<Response, OciError> {
     let id = upload_id(raw)?;
-    let permit = req.state.repo_permit(&req.headers, &name, Action::Push)?;
+    let permit = req
+        .state
+        .repo_permit(&req.headers, &name, Action::Push)
+        .await?;
     req.state
         .registry
         .cancel_upload(&permit, &name, &id)
