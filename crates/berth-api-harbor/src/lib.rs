@@ -28,7 +28,7 @@ pub const API: &str = "/api/v2.0";
 
 /// The `/api` router.
 pub fn router(state: Arc<HarborState>) -> Router {
-    use handlers::{projects, users};
+    use handlers::{members, projects, users};
     // Full paths rather than a nested router, so handlers see the request's whole URI (paging
     // links are built from it).
     let at = |path: &str| format!("{API}{path}");
@@ -46,6 +46,16 @@ pub fn router(state: Arc<HarborState>) -> Router {
         .route(
             &at("/projects/{project_name_or_id}"),
             get(projects::get).delete(projects::delete),
+        )
+        .route(
+            &at("/projects/{project_name_or_id}/members"),
+            get(members::list).post(members::create),
+        )
+        .route(
+            &at("/projects/{project_name_or_id}/members/{mid}"),
+            get(members::get)
+                .put(members::update)
+                .delete(members::delete),
         )
         .route(&at("/{*rest}"), axum::routing::any(handlers::not_found))
         .layer(axum::middleware::from_fn(handlers::request_id))

@@ -317,6 +317,24 @@ impl Accounts {
         Ok(self.meta.project_access(name).await?)
     }
 
+    pub(crate) fn meta(&self) -> &MetaStore {
+        &self.meta
+    }
+
+    /// The id of the project `key` names, once the caller is known to hold `verb` on
+    /// `resource` there. A project the caller may not even read answers as a refusal.
+    pub(crate) async fn project_for(
+        &self,
+        who: &Identity,
+        key: &ProjectKey,
+        resource: ProjectResource,
+        verb: Verb,
+    ) -> Result<ProjectId, CoreError> {
+        let row = self.project(who, key).await?;
+        self.require(who, &row, resource, verb).await?;
+        Ok(row.id)
+    }
+
     /// Whether a project of that name exists (Harbor answers this to anyone).
     pub async fn project_exists(&self, name: &str) -> Result<bool, CoreError> {
         Ok(self.meta.project_by_name(name).await?.is_some())

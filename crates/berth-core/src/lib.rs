@@ -13,6 +13,7 @@ mod error;
 mod hashing;
 mod listing;
 mod manifests;
+pub mod members;
 mod registry;
 mod tag_cache;
 mod uploads;

@@ -50,7 +50,7 @@ async fn project_json(state: &State, who: &Identity, p: &ProjectRow) -> Result<V
 
 /// A `{project_name_or_id}` path parameter: an id when numeric, unless
 /// `X-Is-Resource-Name: true` says it is a name.
-fn project_key(raw: &str, headers: &HeaderMap) -> ProjectKey {
+pub(crate) fn project_key(raw: &str, headers: &HeaderMap) -> ProjectKey {
     let as_name = headers
         .get("x-is-resource-name")
         .and_then(|v| v.to_str().ok())
