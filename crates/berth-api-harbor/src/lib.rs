@@ -37,6 +37,16 @@ pub fn router(state: Arc<HarborState>) -> Router {
         .route(&at("/ping"), get(handlers::ping))
         .route(&at("/users"), get(users::list).post(users::create))
         .route(&at("/users/current"), get(users::current))
+        .route(&at("/users/search"), get(users::search))
+        .route(&at("/users/{user_id}"), get(users::get))
+        .route(
+            &at("/users/{user_id}/password"),
+            axum::routing::put(users::password),
+        )
+        .route(
+            &at("/users/{user_id}/sysadmin"),
+            axum::routing::put(users::sysadmin),
+        )
         .route(
             &at("/projects"),
             get(projects::list)

@@ -115,7 +115,9 @@ impl VerifiedLogins {
 }
 
 /// Runs a password hash or check off the async workers.
-async fn kdf<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, CoreError> {
+pub(crate) async fn kdf<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, CoreError> {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| CoreError::Invalid(format!("password task: {e}")))
@@ -451,7 +453,7 @@ impl std::fmt::Display for ProjectKey {
     }
 }
 
-fn require_sysadmin(who: &Identity) -> Result<(), CoreError> {
+pub(crate) fn require_sysadmin(who: &Identity) -> Result<(), CoreError> {
     match who {
         Identity::User { sysadmin: true, .. } => Ok(()),
         Identity::User { .. } => Err(CoreError::Forbidden),

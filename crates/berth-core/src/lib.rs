@@ -17,6 +17,7 @@ pub mod members;
 mod registry;
 mod tag_cache;
 mod uploads;
+mod users;
 
 pub use blobs::{BlobRead, RangeRequest};
 pub use error::CoreError;

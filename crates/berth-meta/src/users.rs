@@ -108,6 +108,31 @@ impl MetaStore {
         Ok((rows.iter().map(user_row).collect(), total))
     }
 
+    /// Sets or clears a user's system administrator flag. False when the user does not exist.
+    pub async fn set_sysadmin(&self, id: UserId, sysadmin: bool) -> Result<bool, MetaError> {
+        let done = sqlx::query("UPDATE users SET sysadmin = $1, updated_at = $2 WHERE id = $3")
+            .bind(i64::from(sysadmin))
+            .bind(now_ms())
+            .bind(id.0)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Users whose name contains `part` (case-insensitively), in name order.
+    pub async fn search_users(&self, part: &str, limit: i64) -> Result<Vec<UserRow>, MetaError> {
+        let pattern = format!("%{}%", part.to_lowercase().replace(['%', '_', '\\'], ""));
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE LOWER(username) LIKE $1 ORDER BY username LIMIT $2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(pattern)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows.iter().map(user_row).collect())
+    }
+
     /// Replaces a user's password hash. False when the user does not exist.
     pub async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<bool, MetaError> {
         let done =

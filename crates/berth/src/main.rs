@@ -1,5 +1,6 @@
 //! The `berth` binary: configuration, wiring and the command line.
 
+mod admin;
 mod config;
 mod logging;
 mod serve;
@@ -39,6 +40,11 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Operator tasks on the database (a locked-out administrator, say).
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -52,6 +58,7 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async {
         match cli.command {
             Command::Serve => serve::run(config).await,
+            Command::Admin { command } => admin::run(config, command).await,
             Command::Migrate => {
                 let meta = berth_meta::MetaStore::connect(&config.database_url(), 1).await?;
                 meta.close().await;

@@ -94,3 +94,89 @@ pub(crate) async fn current(state: State, headers: HeaderMap) -> Result<Response
         None => Err(ApiError::unauthorized()),
     }
 }
+
+fn user_id(raw: &str) -> Result<berth_types::UserId, ApiError> {
+    raw.parse()
+        .map(berth_types::UserId)
+        .map_err(|_| ApiError::bad_request(format!("invalid user id {raw}")))
+}
+
+/// `GET /users/{user_id}` (the user themself, or a system administrator).
+pub(crate) async fn get(
+    state: State,
+    headers: HeaderMap,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    let id = user_id(&raw)?;
+    let who = identify(&state.accounts, &headers).await?;
+    Ok(json(&user_json(&state.accounts.user_for(&who, id).await?)))
+}
+
+#[derive(Deserialize)]
+struct PasswordReq {
+    #[serde(default)]
+    old_password: Option<String>,
+    new_password: String,
+}
+
+/// `PUT /users/{user_id}/password`.
+pub(crate) async fn password(
+    state: State,
+    headers: HeaderMap,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = user_id(&raw)?;
+    let who = identify(&state.accounts, &headers).await?;
+    let req: PasswordReq = json_body(&body)?;
+    state
+        .accounts
+        .change_password(&who, id, req.old_password.as_deref(), &req.new_password)
+        .await?;
+    Ok(super::empty(http::StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+struct SysadminReq {
+    sysadmin_flag: bool,
+}
+
+/// `PUT /users/{user_id}/sysadmin`.
+pub(crate) async fn sysadmin(
+    state: State,
+    headers: HeaderMap,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = user_id(&raw)?;
+    let who = identify(&state.accounts, &headers).await?;
+    let req: SysadminReq = json_body(&body)?;
+    state
+        .accounts
+        .set_sysadmin(&who, id, req.sysadmin_flag)
+        .await?;
+    Ok(super::empty(http::StatusCode::OK))
+}
+
+/// `GET /users/search?username=`: names for any authenticated caller.
+pub(crate) async fn search(
+    state: State,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let who = identify(&state.accounts, &headers).await?;
+    let paging = Paging::from_query(&query)?;
+    let Some(part) = query.get("username").filter(|u| !u.is_empty()) else {
+        return Err(ApiError::bad_request("username is required"));
+    };
+    let found = state.accounts.search_users(&who, part, 1000).await?;
+    let total = found.len() as i64;
+    let items: Vec<Value> = found
+        .iter()
+        .skip(paging.offset() as usize)
+        .take(paging.size as usize)
+        .map(|u| json!({ "user_id": u.id.0, "username": u.username }))
+        .collect();
+    Ok(paging.respond(&uri, total, Value::Array(items)))
+}

@@ -1,0 +1,106 @@
+//! User management beyond creation: passwords, the administrator flag, search.
+
+use berth_auth::Identity;
+use berth_auth::password::{hash_password, verify_password};
+use berth_meta::UserRow;
+use berth_types::{Password, UserId};
+
+use crate::CoreError;
+use crate::accounts::{Accounts, kdf};
+
+impl Accounts {
+    /// A user, for the user themself or a system administrator.
+    pub async fn user_for(&self, who: &Identity, id: UserId) -> Result<UserRow, CoreError> {
+        self.require_self_or_admin(who, id)?;
+        self.user(id)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("user {} not found", id.0)))
+    }
+
+    /// Changes a password: users change their own (giving the current one), system
+    /// administrators anyone's.
+    pub async fn change_password(
+        &self,
+        who: &Identity,
+        id: UserId,
+        old: Option<&str>,
+        new: &str,
+    ) -> Result<(), CoreError> {
+        self.require_self_or_admin(who, id)?;
+        let user = self
+            .user(id)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("user {} not found", id.0)))?;
+        let new: Password = new
+            .parse()
+            .map_err(|_| CoreError::Invalid(berth_types::PASSWORD_POLICY.into()))?;
+        let stored = user.password_hash.clone().unwrap_or_default();
+        if who.user_id() == Some(id) {
+            let old = old.unwrap_or("").to_owned();
+            let hash = stored.clone();
+            if !kdf(move || verify_password(&old, &hash)).await? {
+                return Err(CoreError::Forbidden);
+            }
+        }
+        let attempt = new.expose().to_owned();
+        if kdf(move || verify_password(&attempt, &stored)).await? {
+            return Err(CoreError::Invalid(
+                "the new password is the same as the old one".into(),
+            ));
+        }
+        self.set_password(id, new).await
+    }
+
+    /// Sets a password with no check of the caller: for the operator's command line.
+    pub async fn set_password(&self, id: UserId, password: Password) -> Result<(), CoreError> {
+        let hash = kdf(move || hash_password(password.expose()))
+            .await?
+            .map_err(CoreError::Invalid)?;
+        if self.meta().set_password_hash(id, &hash).await? {
+            Ok(())
+        } else {
+            Err(CoreError::NotFound(format!("user {} not found", id.0)))
+        }
+    }
+
+    /// Makes a user a system administrator or not (system administrators only; the first
+    /// administrator keeps the flag).
+    pub async fn set_sysadmin(
+        &self,
+        who: &Identity,
+        id: UserId,
+        flag: bool,
+    ) -> Result<(), CoreError> {
+        crate::accounts::require_sysadmin(who)?;
+        if id == UserId(1) && !flag {
+            return Err(CoreError::Forbidden);
+        }
+        if self.meta().set_sysadmin(id, flag).await? {
+            Ok(())
+        } else {
+            Err(CoreError::NotFound(format!("user {} not found", id.0)))
+        }
+    }
+
+    /// Users whose name contains `part`, for any authenticated caller.
+    pub async fn search_users(
+        &self,
+        who: &Identity,
+        part: &str,
+        limit: i64,
+    ) -> Result<Vec<UserRow>, CoreError> {
+        if !matches!(who, Identity::User { .. }) {
+            return Err(CoreError::Unauthenticated);
+        }
+        Ok(self.meta().search_users(part, limit).await?)
+    }
+
+    fn require_self_or_admin(&self, who: &Identity, id: UserId) -> Result<(), CoreError> {
+        match who {
+            Identity::User { sysadmin: true, .. } => Ok(()),
+            Identity::User { id: me, .. } if *me == id => Ok(()),
+            Identity::User { .. } => Err(CoreError::Forbidden),
+            _ => Err(CoreError::Unauthenticated),
+        }
+    }
+}

@@ -1,0 +1,115 @@
+"""Harbor API v2.0 users: passwords, the administrator flag, search, lookups; the operator's
+`berth admin reset-password`; a berth started without BERTH_ADMIN_PASSWORD."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+import pytest
+
+from berth_api.harbor import Harbor, admin_password, assert_api_error, assert_api_status
+from berth_api.server import BerthServer, berth_binary
+
+
+@pytest.fixture(scope="module")
+def admin(registry_host) -> Harbor:
+    return Harbor(registry_host, "admin", admin_password())
+
+
+def new_user(admin: Harbor, password: str = "Passw0rdX") -> tuple[Harbor, int]:
+    name, password = admin.create_user(password=password)
+    client = Harbor(admin.host, name, password)
+    me = assert_api_status(client.api("GET", "/users/current"), 200).json()
+    return client, me["user_id"]
+
+
+def test_users_change_their_own_password(admin):
+    user, uid = new_user(admin)
+    name = user.session.auth[0]
+    body = {"old_password": "Wr0ngOldOne", "new_password": "NewPassw0rd"}
+    assert_api_error(user.api("PUT", f"/users/{uid}/password", json=body), 403, "FORBIDDEN")
+    same = {"old_password": "Passw0rdX", "new_password": "Passw0rdX"}
+    assert_api_error(user.api("PUT", f"/users/{uid}/password", json=same), 400, "BAD_REQUEST")
+    weak = {"old_password": "Passw0rdX", "new_password": "weak"}
+    assert "1 uppercase letter" in assert_api_error(user.api("PUT", f"/users/{uid}/password", json=weak), 400, "BAD_REQUEST")["message"]
+    ok = {"old_password": "Passw0rdX", "new_password": "NewPassw0rd"}
+    resp = assert_api_status(user.api("PUT", f"/users/{uid}/password", json=ok), 200)
+    assert resp.content == b""
+    # The old password stops working at once (a remembered login is tied to the old hash).
+    assert_api_error(user.api("GET", "/users/current"), 401, "UNAUTHORIZED")
+    assert user.get("/v2/").status_code == 401
+    again = Harbor(admin.host, name, "NewPassw0rd")
+    assert_api_status(again.api("GET", "/users/current"), 200)
+
+
+def test_administrators_reset_passwords_and_others_may_not(admin):
+    user, uid = new_user(admin)
+    other, other_id = new_user(admin)
+    assert_api_error(other.api("PUT", f"/users/{uid}/password", json={"new_password": "Hijack3dPw"}), 403, "FORBIDDEN")
+    assert_api_status(admin.api("PUT", f"/users/{uid}/password", json={"new_password": "ResetByAdm1n"}), 200)
+    assert_api_status(Harbor(admin.host, user.session.auth[0], "ResetByAdm1n").api("GET", "/users/current"), 200)
+    assert_api_error(Harbor(admin.host).api("PUT", f"/users/{uid}/password", json={"new_password": "Anon1mousPw"}), 401, "UNAUTHORIZED")
+    assert_api_error(admin.api("PUT", "/users/999999/password", json={"new_password": "Passw0rdXY"}), 404, "NOT_FOUND")
+
+
+def test_the_administrator_flag(admin):
+    user, uid = new_user(admin)
+    assert_api_error(user.api("GET", "/users"), 403, "FORBIDDEN")
+    assert_api_error(user.api("PUT", f"/users/{uid}/sysadmin", json={"sysadmin_flag": True}), 403, "FORBIDDEN")
+    assert_api_status(admin.api("PUT", f"/users/{uid}/sysadmin", json={"sysadmin_flag": True}), 200)
+    assert assert_api_status(user.api("GET", "/users/current"), 200).json()["sysadmin_flag"] is True
+    assert_api_status(user.api("GET", "/users"), 200)
+    assert user.get("/v2/_catalog").status_code == 200
+    assert_api_status(admin.api("PUT", f"/users/{uid}/sysadmin", json={"sysadmin_flag": False}), 200)
+    assert_api_error(user.api("GET", "/users"), 403, "FORBIDDEN")
+    # The first administrator keeps the flag.
+    assert_api_error(admin.api("PUT", "/users/1/sysadmin", json={"sysadmin_flag": False}), 403, "FORBIDDEN")
+
+
+def test_search_and_lookup(admin):
+    user, uid = new_user(admin)
+    other, other_id = new_user(admin)
+    name = user.session.auth[0]
+    found = assert_api_status(other.api("GET", "/users/search", params={"username": name[-6:]}), 200).json()
+    assert found == [{"user_id": uid, "username": name}]
+    assert_api_error(Harbor(admin.host).api("GET", "/users/search", params={"username": "a"}), 401, "UNAUTHORIZED")
+    assert assert_api_status(user.api("GET", f"/users/{uid}"), 200).json()["username"] == name
+    assert_api_error(other.api("GET", f"/users/{uid}"), 403, "FORBIDDEN")
+    assert assert_api_status(admin.api("GET", f"/users/{uid}"), 200).json()["user_id"] == uid
+    assert_api_error(admin.api("GET", "/users/99999999"), 404, "NOT_FOUND")
+    assert_api_error(admin.api("GET", "/users/abc"), 400, "BAD_REQUEST")
+
+
+@pytest.mark.own_server
+def test_a_generated_admin_password_and_the_operators_reset(berth_server: BerthServer):
+    env = {k: v for k, v in os.environ.items() if k != "BERTH_ADMIN_PASSWORD"}
+    saved = os.environ.pop("BERTH_ADMIN_PASSWORD", None)
+    try:
+        host = berth_server.start()
+    finally:
+        if saved is not None:
+            os.environ["BERTH_ADMIN_PASSWORD"] = saved
+    log = berth_server.log_tail(20000)
+    match = re.search(r'"admin" with the generated password (\S+)', log)
+    assert match, log
+    generated = match.group(1)
+    assert_api_status(Harbor(host, "admin", generated).api("GET", "/users/current"), 200)
+    # Locked out: the operator resets the password with the command line, server running.
+    subprocess.run(
+        [str(berth_binary()), "admin", "reset-password", "admin"],
+        env={**env, "BERTH_DATABASE_URL": berth_server.backend.database_url,
+             "BERTH_DATA_DIR": str(berth_server.data_dir), "BERTH_NEW_PASSWORD": "Operat0rSet"},
+        check=True, capture_output=True, timeout=60,
+    )
+    assert_api_error(Harbor(host, "admin", generated).api("GET", "/users/current"), 401, "UNAUTHORIZED")
+    assert_api_status(Harbor(host, "admin", "Operat0rSet").api("GET", "/users/current"), 200)
+    weak = subprocess.run(
+        [str(berth_binary()), "admin", "reset-password", "admin"],
+        env={**env, "BERTH_DATABASE_URL": berth_server.backend.database_url, "BERTH_NEW_PASSWORD": "weak"},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert weak.returncode != 0 and "1 uppercase letter" in weak.stderr
+    # The generated password never reaches the structured log lines, only the console notice.
+    assert sum(generated in line for line in log.splitlines()) == 1
