@@ -6,6 +6,7 @@ mod error;
 mod handlers;
 mod identity;
 mod paging;
+mod query;
 mod time;
 
 use std::sync::Arc;
@@ -28,7 +29,7 @@ pub const API: &str = "/api/v2.0";
 
 /// The `/api` router.
 pub fn router(state: Arc<HarborState>) -> Router {
-    use handlers::{members, projects, users};
+    use handlers::{audit, members, projects, users};
     // Full paths rather than a nested router, so handlers see the request's whole URI (paging
     // links are built from it).
     let at = |path: &str| format!("{API}{path}");
@@ -66,6 +67,12 @@ pub fn router(state: Arc<HarborState>) -> Router {
             get(members::get)
                 .put(members::update)
                 .delete(members::delete),
+        )
+        .route(&at("/audit-logs"), get(audit::list))
+        .route(&at("/auditlog-exts"), get(audit::list_ext))
+        .route(
+            &at("/projects/{project_name_or_id}/logs"),
+            get(audit::project),
         )
         .route(&at("/{*rest}"), axum::routing::any(handlers::not_found))
         .layer(axum::middleware::from_fn(handlers::request_id))

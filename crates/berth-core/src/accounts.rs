@@ -11,6 +11,7 @@ use berth_meta::{MetaStore, NewUser, ProjectFilter, ProjectRow, ProjectScope, Us
 use berth_types::{Password, ProjectId, ProjectName, UserId, Username};
 
 use crate::CoreError;
+use crate::audit::{Audit, Operation};
 
 /// The name of the system administrator created at first start.
 pub const ADMIN: &str = "admin";
@@ -56,6 +57,7 @@ pub struct UserRequest {
 pub struct Accounts {
     meta: MetaStore,
     verified: std::sync::Arc<VerifiedLogins>,
+    audit: Audit,
 }
 
 /// Logins verified recently, so a client that sends its password with every request costs
@@ -124,11 +126,16 @@ pub(crate) async fn kdf<T: Send + 'static>(
 }
 
 impl Accounts {
-    pub fn new(meta: MetaStore) -> Accounts {
+    pub fn new(meta: MetaStore, audit: Audit) -> Accounts {
         Accounts {
             meta,
             verified: std::sync::Arc::new(VerifiedLogins::new()),
+            audit,
         }
+    }
+
+    pub(crate) fn audit(&self) -> &Audit {
+        &self.audit
     }
 
     /// Makes sure the system administrator and the public project `library` exist. On the
@@ -198,9 +205,11 @@ impl Accounts {
             // Spend the same time as a real check, so timing does not tell names apart.
             let password = password.to_owned();
             kdf(move || verify_password(&password, dummy_hash())).await?;
+            self.audit.failed_login(username);
             return Ok(None);
         };
         let Some(stored) = user.password_hash.clone() else {
+            self.audit.failed_login(username);
             return Ok(None);
         };
         if self.verified.knows(user.id, &stored, password) {
@@ -211,6 +220,8 @@ impl Accounts {
         let ok = kdf(move || verify_password(&attempt, &hash)).await?;
         if ok {
             self.verified.remember(user.id, &stored, password);
+        } else {
+            self.audit.failed_login(username);
         }
         Ok(ok.then_some(user))
     }
@@ -253,7 +264,7 @@ impl Accounts {
         let hash = kdf(move || hash_password(password.expose()))
             .await?
             .map_err(CoreError::Invalid)?;
-        Ok(self
+        let id = self
             .meta
             .create_user(&NewUser {
                 username: &username,
@@ -263,7 +274,16 @@ impl Accounts {
                 password_hash: Some(&hash),
                 sysadmin: false,
             })
-            .await?)
+            .await?;
+        self.audit.record(
+            who,
+            Operation::Create,
+            "user",
+            username.as_str(),
+            None,
+            true,
+        );
+        Ok(id)
     }
 
     /// A page of users (system administrators only).
@@ -294,7 +314,16 @@ impl Accounts {
         for (key, value) in metadata {
             all.insert(key.clone(), check_metadata(key, value)?);
         }
-        Ok(self.meta.create_project(&name, owner, &all).await?)
+        let id = self.meta.create_project(&name, owner, &all).await?;
+        self.audit.record(
+            who,
+            Operation::Create,
+            "project",
+            name.as_str(),
+            Some(name.as_str()),
+            true,
+        );
+        Ok(id)
     }
 
     /// A project by name, or by id when `by_id` is given, if the caller may read it.
@@ -372,6 +401,14 @@ impl Accounts {
                 row.name
             )));
         }
+        self.audit.record(
+            who,
+            Operation::Delete,
+            "project",
+            &row.name,
+            Some(&row.name),
+            true,
+        );
         Ok(())
     }
 

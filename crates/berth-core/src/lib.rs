@@ -8,6 +8,7 @@
 
 mod access;
 pub mod accounts;
+pub mod audit;
 mod blobs;
 mod error;
 mod hashing;

@@ -4,6 +4,7 @@ use berth_types::manifest::{self, ManifestKind};
 use berth_types::{Algorithm, Digest, Reference, RepoName};
 use bytes::Bytes;
 
+use crate::audit::Operation;
 use crate::registry::check;
 use crate::{CoreError, Registry};
 
@@ -61,24 +62,50 @@ impl Registry {
         };
         let repo_id = self.meta.ensure_repo(repo).await?;
         self.meta.put_manifest(repo_id, &record, tag).await?;
+        let resource = match tag {
+            Some(t) => format!("{repo}:{}", t.as_str()),
+            None => format!("{repo}@{digest}"),
+        };
+        self.audit.record(
+            permit.identity(),
+            Operation::Create,
+            "artifact",
+            &resource,
+            Some(repo.project()),
+            true,
+        );
         Ok(PushedManifest {
             subject: subject.cloned(),
             digest,
         })
     }
 
-    /// The manifest a tag or digest names.
+    /// The manifest a tag or digest names. With `pull` (a GET, not a HEAD) the read is
+    /// recorded in the audit log as a pull.
     pub async fn manifest(
         &self,
         permit: &Permit,
         repo: &RepoName,
         reference: &Reference,
+        pull: bool,
     ) -> Result<ManifestRow, CoreError> {
         check(permit, repo, Action::Pull)?;
-        self.meta
+        let row = self
+            .meta
             .manifest(repo, reference)
             .await?
-            .ok_or(CoreError::ManifestUnknown)
+            .ok_or(CoreError::ManifestUnknown)?;
+        if pull {
+            self.audit.record(
+                permit.identity(),
+                Operation::Pull,
+                "artifact",
+                &format!("{repo}{}", reference_suffix(reference)),
+                Some(repo.project()),
+                true,
+            );
+        }
+        Ok(row)
     }
 
     /// Deletes a manifest (by digest: with all its tags) or a tag (by tag: the manifest stays).
@@ -93,10 +120,29 @@ impl Registry {
             Reference::Digest(d) => self.meta.delete_manifest(repo, d).await?,
             Reference::Tag(t) => self.meta.delete_tag(repo, t).await?,
         };
-        if found {
-            Ok(())
-        } else {
-            Err(CoreError::ManifestUnknown)
+        if !found {
+            return Err(CoreError::ManifestUnknown);
         }
+        let kind = match reference {
+            Reference::Digest(_) => "artifact",
+            Reference::Tag(_) => "tag",
+        };
+        self.audit.record(
+            permit.identity(),
+            Operation::Delete,
+            kind,
+            &format!("{repo}{}", reference_suffix(reference)),
+            Some(repo.project()),
+            true,
+        );
+        Ok(())
+    }
+}
+
+/// `:tag` or `@digest`, as audit records name an artifact.
+fn reference_suffix(reference: &Reference) -> String {
+    match reference {
+        Reference::Tag(t) => format!(":{}", t.as_str()),
+        Reference::Digest(d) => format!("@{d}"),
     }
 }

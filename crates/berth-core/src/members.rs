@@ -8,6 +8,7 @@ use berth_types::{Role, UserId};
 
 use crate::CoreError;
 use crate::accounts::{Accounts, ProjectKey};
+use crate::audit::Operation;
 
 /// The user a new membership is for, as a request names it.
 #[derive(Debug, Clone)]
@@ -21,6 +22,16 @@ fn role(id: i64) -> Result<Role, CoreError> {
 }
 
 impl Accounts {
+    /// A project's name for its audit records (`None` if it went away meanwhile).
+    async fn project_name(&self, id: berth_types::ProjectId) -> Option<String> {
+        self.meta()
+            .project_by_id(id)
+            .await
+            .ok()
+            .flatten()
+            .map(|p| p.name)
+    }
+
     pub async fn list_members(
         &self,
         who: &Identity,
@@ -72,7 +83,16 @@ impl Accounts {
         let Some(user) = found else {
             return Err(CoreError::NotFound("user not found".into()));
         };
-        Ok(self.meta().add_member(project, user.id, role).await?)
+        let id = self.meta().add_member(project, user.id, role).await?;
+        self.audit().record(
+            who,
+            Operation::Create,
+            "member",
+            &format!("{key}/{}", user.username),
+            self.project_name(project).await.as_deref(),
+            true,
+        );
+        Ok(id)
     }
 
     pub async fn set_member_role(
@@ -87,6 +107,14 @@ impl Accounts {
             .await?;
         let role = role(role_id)?;
         if self.meta().set_member_role(project, id, role).await? {
+            self.audit().record(
+                who,
+                Operation::Update,
+                "member",
+                &format!("{key}/{id}"),
+                self.project_name(project).await.as_deref(),
+                true,
+            );
             Ok(())
         } else {
             Err(CoreError::NotFound(format!("member {id} not found")))
@@ -103,6 +131,14 @@ impl Accounts {
             .project_for(who, key, ProjectResource::Member, Verb::Delete)
             .await?;
         if self.meta().delete_member(project, id).await? {
+            self.audit().record(
+                who,
+                Operation::Delete,
+                "member",
+                &format!("{key}/{id}"),
+                self.project_name(project).await.as_deref(),
+                true,
+            );
             Ok(())
         } else {
             Err(CoreError::NotFound(format!("member {id} not found")))

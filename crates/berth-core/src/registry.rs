@@ -27,6 +27,7 @@ impl Default for RegistryOptions {
 /// The registry: metadata plus blob storage, and the rules that keep them consistent.
 pub struct Registry {
     pub(crate) meta: MetaStore,
+    pub(crate) audit: crate::audit::Audit,
     pub(crate) blobs: Arc<dyn BlobStore>,
     pub(crate) hashes: HashCache,
     pub(crate) tag_cache: TagCache,
@@ -34,9 +35,15 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn new(meta: MetaStore, blobs: Arc<dyn BlobStore>, options: RegistryOptions) -> Registry {
+    pub fn new(
+        meta: MetaStore,
+        blobs: Arc<dyn BlobStore>,
+        options: RegistryOptions,
+        audit: crate::audit::Audit,
+    ) -> Registry {
         Registry {
             meta,
+            audit,
             blobs,
             hashes: HashCache::default(),
             tag_cache: TagCache::default(),

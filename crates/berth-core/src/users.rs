@@ -7,6 +7,7 @@ use berth_types::{Password, UserId};
 
 use crate::CoreError;
 use crate::accounts::{Accounts, kdf};
+use crate::audit::Operation;
 
 impl Accounts {
     /// A user, for the user themself or a system administrator.
@@ -48,7 +49,10 @@ impl Accounts {
                 "the new password is the same as the old one".into(),
             ));
         }
-        self.set_password(id, new).await
+        self.set_password(id, new).await?;
+        self.audit()
+            .record(who, Operation::Update, "user", &user.username, None, true);
+        Ok(())
     }
 
     /// Sets a password with no check of the caller: for the operator's command line.
@@ -76,6 +80,14 @@ impl Accounts {
             return Err(CoreError::Forbidden);
         }
         if self.meta().set_sysadmin(id, flag).await? {
+            self.audit().record(
+                who,
+                Operation::Update,
+                "user",
+                &format!("{} sysadmin={flag}", id.0),
+                None,
+                true,
+            );
             Ok(())
         } else {
             Err(CoreError::NotFound(format!("user {} not found", id.0)))

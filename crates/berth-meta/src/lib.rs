@@ -12,6 +12,7 @@
 //! SQLite allows one writer at a time, so for SQLite every write transaction goes through a
 //! pool of a single connection; reads use a separate pool and run concurrently (WAL mode).
 
+mod audit;
 mod blobs;
 mod connect;
 mod error;
@@ -23,6 +24,7 @@ mod tags;
 mod uploads;
 mod users;
 
+pub use audit::{AuditFilter, AuditRecord};
 pub use connect::{Backend, MetaStore};
 pub use error::MetaError;
 pub use manifests::{ManifestRow, NewManifest, ReferrerRow};

@@ -24,7 +24,8 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
     let meta = berth_meta::MetaStore::connect(&config.database_url(), 2)
         .await
         .context("opening the metadata database")?;
-    let accounts = Accounts::new(meta.clone());
+    let (audit, writer) = berth_core::audit::Audit::start(meta.clone());
+    let accounts = Accounts::new(meta.clone(), audit);
     let result = match command {
         AdminCommand::ResetPassword { username } => {
             let password = match std::env::var("BERTH_NEW_PASSWORD") {
@@ -50,6 +51,8 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             Ok(())
         }
     };
+    drop(accounts);
+    let _ = writer.await;
     meta.close().await;
     result
 }

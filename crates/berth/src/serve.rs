@@ -8,6 +8,7 @@ use axum_server::Handle;
 use berth_api_harbor::HarborState;
 use berth_api_oci::OciState;
 use berth_core::accounts::{ADMIN, Accounts};
+use berth_core::audit::Audit;
 use berth_core::{Registry, RegistryOptions};
 use tower_http::trace::TraceLayer;
 
@@ -22,14 +23,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         berth_meta::MetaStore::connect(&config.database_url(), config.database_max_connections)
             .await
             .context("opening the metadata database")?;
+    let (audit, audit_writer) = Audit::start(meta.clone());
     let registry = Arc::new(Registry::new(
         meta.clone(),
         blobs.clone(),
         RegistryOptions {
             max_manifest_bytes: config.max_manifest_bytes,
         },
+        audit.clone(),
     ));
-    let accounts = Accounts::new(meta.clone());
+    let accounts = Accounts::new(meta.clone(), audit);
     let generated = accounts
         .bootstrap(config.admin_password.as_ref().map(|s| s.expose()))
         .await
@@ -84,6 +87,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 .serve(service)
                 .await?;
         }
+    }
+    // The server dropped every handle of the audit log: its writer flushes and ends.
+    if tokio::time::timeout(Duration::from_secs(10), audit_writer)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the audit log writer did not finish in time");
     }
     meta.close().await;
     tracing::info!("berth stopped");

@@ -1,5 +1,6 @@
 //! Handlers: each reads the request, asks `berth-core`, and writes Harbor's JSON.
 
+pub(crate) mod audit;
 pub(crate) mod members;
 pub(crate) mod projects;
 pub(crate) mod users;

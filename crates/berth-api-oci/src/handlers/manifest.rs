@@ -33,7 +33,7 @@ pub async fn get(
     let m = req
         .state
         .registry
-        .manifest(&permit, &name, &reference)
+        .manifest(&permit, &name, &reference, with_body)
         .await?;
     let digest = m.digest.to_string();
     let etag = format!("\"{digest}\"");

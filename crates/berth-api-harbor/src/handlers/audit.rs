@@ -1,0 +1,127 @@
+//! The audit log: `/audit-logs`, `/auditlog-exts` and `/projects/{project_name}/logs`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query};
+use axum::response::Response;
+use berth_core::accounts::ProjectKey;
+use berth_meta::{AuditFilter, AuditRecord};
+use http::{HeaderMap, Uri};
+use serde_json::{Value, json};
+
+use crate::identity::identify;
+use crate::paging::Paging;
+use crate::query::{QValue, parse, time_ms};
+use crate::time::rfc3339_ms;
+use crate::{ApiError, State};
+
+/// `AuditLog` of the swagger file, or `AuditLogExt` with `ext`.
+fn record_json(r: &AuditRecord, ext: bool) -> Value {
+    let mut v = json!({
+        "id": r.id,
+        "username": r.username,
+        "resource": r.resource,
+        "resource_type": r.resource_type,
+        "operation": r.operation,
+        "op_time": rfc3339_ms(r.op_time),
+    });
+    if ext {
+        v["operation_description"] = json!(r.description);
+        v["operation_result"] = json!(r.success);
+    }
+    v
+}
+
+/// The filter a `q` parameter asks for (unknown keys are ignored, as in Harbor).
+fn filter(query: &BTreeMap<String, String>) -> Result<AuditFilter, ApiError> {
+    let mut f = AuditFilter::default();
+    let Some(q) = query.get("q") else {
+        return Ok(f);
+    };
+    for (key, value) in parse(q)? {
+        match (key.as_str(), value) {
+            ("username", QValue::Exact(v)) => f.username = Some(v),
+            ("operation", QValue::Exact(v)) => f.operation = Some(v),
+            ("resource_type", QValue::Exact(v)) => f.resource_type = Some(v),
+            ("resource", QValue::Exact(v)) => f.resource = Some(v),
+            ("resource", QValue::Fuzzy(v)) => f.resource_contains = Some(v),
+            ("op_time", QValue::Range(from, to)) => {
+                f.from = from.as_deref().map(time_ms).transpose()?;
+                f.to = to.as_deref().map(time_ms).transpose()?;
+            }
+            _ => {}
+        }
+    }
+    Ok(f)
+}
+
+fn respond(paging: Paging, uri: &Uri, rows: &[AuditRecord], total: i64, ext: bool) -> Response {
+    let items = rows.iter().map(|r| record_json(r, ext)).collect();
+    paging.respond(uri, total, Value::Array(items))
+}
+
+/// `GET /audit-logs`.
+pub(crate) async fn list(
+    state: State,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let who = identify(&state.accounts, &headers).await?;
+    let paging = Paging::from_query(&query)?;
+    let (rows, total) = state
+        .accounts
+        .audit_logs(&who, filter(&query)?, paging.offset(), paging.size)
+        .await?;
+    Ok(respond(paging, &uri, &rows, total, false))
+}
+
+/// `GET /auditlog-exts` (system administrators).
+pub(crate) async fn list_ext(
+    state: State,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let who = identify(&state.accounts, &headers).await?;
+    if !who.is_sysadmin() {
+        return Err(if matches!(who, berth_auth::Identity::User { .. }) {
+            ApiError::new(
+                http::StatusCode::FORBIDDEN,
+                "FORBIDDEN",
+                who.name().to_owned(),
+            )
+        } else {
+            ApiError::unauthorized()
+        });
+    }
+    let paging = Paging::from_query(&query)?;
+    let (rows, total) = state
+        .accounts
+        .audit_logs(&who, filter(&query)?, paging.offset(), paging.size)
+        .await?;
+    Ok(respond(paging, &uri, &rows, total, true))
+}
+
+/// `GET /projects/{project_name}/logs`.
+pub(crate) async fn project(
+    state: State,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(project): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let who = identify(&state.accounts, &headers).await?;
+    let paging = Paging::from_query(&query)?;
+    let (rows, total) = state
+        .accounts
+        .project_logs(
+            &who,
+            &ProjectKey::Name(project),
+            filter(&query)?,
+            paging.offset(),
+            paging.size,
+        )
+        .await?;
+    Ok(respond(paging, &uri, &rows, total, false))
+}

@@ -1,0 +1,168 @@
+//! The audit log.
+
+use sqlx::Row;
+
+use crate::{MetaError, MetaStore};
+
+/// One audit record.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub id: i64,
+    /// The project the resource belongs to, by name; `None` for system resources.
+    pub project: Option<String>,
+    pub username: String,
+    pub operation: String,
+    pub resource_type: String,
+    pub resource: String,
+    pub description: String,
+    pub success: bool,
+    /// Unix milliseconds.
+    pub op_time: i64,
+}
+
+/// Filters of an audit log search; every one set must match.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only records of these projects (`None`: every record).
+    pub projects: Option<Vec<String>>,
+    pub username: Option<String>,
+    pub operation: Option<String>,
+    pub resource_type: Option<String>,
+    pub resource: Option<String>,
+    /// Resources containing this.
+    pub resource_contains: Option<String>,
+    /// Unix milliseconds, inclusive.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+impl MetaStore {
+    /// Writes records in one transaction.
+    pub async fn insert_audit(&self, records: &[AuditRecord]) -> Result<(), MetaError> {
+        let mut tx = self.write.begin().await?;
+        for r in records {
+            sqlx::query(
+                "INSERT INTO audit_logs (project, username, operation, resource_type, resource, \
+                 description, success, op_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(r.project.clone())
+            .bind(&r.username)
+            .bind(&r.operation)
+            .bind(&r.resource_type)
+            .bind(&r.resource)
+            .bind(&r.description)
+            .bind(i64::from(r.success))
+            .bind(r.op_time)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A page of matching records, newest first, and how many match in all.
+    pub async fn search_audit(
+        &self,
+        filter: &AuditFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<AuditRecord>, i64), MetaError> {
+        let mut conditions: Vec<String> = Vec::new();
+        let mut texts: Vec<String> = Vec::new();
+        let mut numbers: Vec<i64> = Vec::new();
+        if let Some(projects) = &filter.projects {
+            if projects.is_empty() {
+                return Ok((Vec::new(), 0));
+            }
+            let mut marks = Vec::new();
+            for p in projects {
+                texts.push(p.clone());
+                marks.push(format!("${}", texts.len()));
+            }
+            conditions.push(format!("project IN ({})", marks.join(",")));
+        }
+        for (column, value) in [
+            ("username", &filter.username),
+            ("operation", &filter.operation),
+            ("resource_type", &filter.resource_type),
+            ("resource", &filter.resource),
+        ] {
+            if let Some(v) = value {
+                texts.push(v.clone());
+                conditions.push(format!("{column} = ${}", texts.len()));
+            }
+        }
+        if let Some(part) = &filter.resource_contains {
+            texts.push(format!("%{}%", part.replace(['%', '_', '\\'], "")));
+            conditions.push(format!("resource LIKE ${}", texts.len()));
+        }
+        let base = texts.len();
+        for (op, value) in [(">=", filter.from), ("<=", filter.to)] {
+            if let Some(v) = value {
+                numbers.push(v);
+                conditions.push(format!("op_time {op} ${}", base + numbers.len()));
+            }
+        }
+        let filter_sql = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let n = texts.len() + numbers.len();
+        let sql = format!(
+            "SELECT id, project, username, operation, resource_type, resource, description, \
+             success, op_time FROM audit_logs {filter_sql} ORDER BY op_time DESC, id DESC \
+             LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for t in &texts {
+            query = query.bind(t.clone());
+        }
+        for v in &numbers {
+            query = query.bind(*v);
+        }
+        let rows = query.bind(limit).bind(offset).fetch_all(&self.read).await?;
+        let mut count = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM audit_logs {filter_sql}"
+        )));
+        for t in &texts {
+            count = count.bind(t.clone());
+        }
+        for v in &numbers {
+            count = count.bind(*v);
+        }
+        let total: i64 = count.fetch_one(&self.read).await?.get(0);
+        let records = rows
+            .iter()
+            .map(|r| AuditRecord {
+                id: r.get(0),
+                project: r.get(1),
+                username: r.get(2),
+                operation: r.get(3),
+                resource_type: r.get(4),
+                resource: r.get(5),
+                description: r.get(6),
+                success: r.get::<i64, _>(7) != 0,
+                op_time: r.get(8),
+            })
+            .collect();
+        Ok((records, total))
+    }
+
+    /// Names of the projects a user is a direct member of.
+    pub async fn member_projects(
+        &self,
+        user: berth_types::UserId,
+    ) -> Result<Vec<String>, MetaError> {
+        let rows = sqlx::query(
+            "SELECT p.name FROM project_members pm JOIN projects p ON p.id = pm.project_id \
+             WHERE pm.entity_type = 'u' AND pm.entity_id = $1",
+        )
+        .bind(user.0)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+}
