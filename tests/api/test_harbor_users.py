@@ -113,3 +113,16 @@ def test_a_generated_admin_password_and_the_operators_reset(berth_server: BerthS
     assert weak.returncode != 0 and "1 uppercase letter" in weak.stderr
     # The generated password never reaches the structured log lines, only the console notice.
     assert sum(generated in line for line in log.splitlines()) == 1
+
+
+def test_failed_logins_are_throttled_per_user(admin, registry_host):
+    user, uid = new_user(admin)
+    name = user.session.auth[0]
+    wrong = Harbor(registry_host, name, "Wr0ngPassword")
+    for _ in range(10):
+        assert_api_error(wrong.api("GET", "/users/current"), 401, "UNAUTHORIZED")
+    # Now even the right password is refused for a while, on the API and on /v2 ...
+    assert_api_error(user.api("GET", "/users/current"), 401, "UNAUTHORIZED")
+    assert user.get("/v2/").status_code == 401
+    # ... while other users go on working.
+    assert_api_status(admin.api("GET", "/users/current"), 200)

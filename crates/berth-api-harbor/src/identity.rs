@@ -16,7 +16,12 @@ pub(crate) async fn identify(
     let Some((user, password)) = basic_credentials(headers) else {
         return Ok(Identity::Anonymous);
     };
-    match accounts.login(&user, &password).await? {
+    let from = berth_auth::peer_addr(
+        headers
+            .get(berth_auth::PEER_ADDR_HEADER)
+            .and_then(|v| v.to_str().ok()),
+    );
+    match accounts.login(&user, &password, from).await? {
         Some(row) => Ok(Accounts::identity(&row)),
         None => {
             tracing::info!(user = %user, "login failed");

@@ -56,7 +56,12 @@ impl OciState {
     pub(crate) async fn identify(&self, headers: &HeaderMap) -> Result<Identity, OciError> {
         match credentials(headers) {
             Credentials::Basic { user, password } => {
-                match self.accounts.login(&user, &password).await? {
+                let from = berth_auth::peer_addr(
+                    headers
+                        .get(berth_auth::PEER_ADDR_HEADER)
+                        .and_then(|v| v.to_str().ok()),
+                );
+                match self.accounts.login(&user, &password, from).await? {
                     Some(row) => Ok(Accounts::identity(&row)),
                     None => {
                         tracing::info!(user = %user, "registry login failed");

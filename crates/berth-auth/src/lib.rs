@@ -9,6 +9,16 @@
 //! a member of which project); this crate holds the pure parts: the role matrix
 //! ([`rbac`]), password hashing ([`password`]) and registry tokens ([`token`]).
 
+/// The request header that carries the client's address to the login throttle. The
+/// binary's outermost layer sets it from the connection and discards any value a client
+/// sent, so handlers may trust it.
+pub const PEER_ADDR_HEADER: &str = "x-berth-peer-addr";
+
+/// The client's address as the outermost layer recorded it.
+pub fn peer_addr(value: Option<&str>) -> Option<std::net::IpAddr> {
+    value.and_then(|v| v.parse().ok())
+}
+
 pub mod password;
 pub mod rbac;
 pub mod token;

@@ -57,6 +57,7 @@ pub struct UserRequest {
 pub struct Accounts {
     meta: MetaStore,
     verified: std::sync::Arc<VerifiedLogins>,
+    throttle: std::sync::Arc<crate::throttle::LoginThrottle>,
     audit: Audit,
 }
 
@@ -130,6 +131,7 @@ impl Accounts {
         Accounts {
             meta,
             verified: std::sync::Arc::new(VerifiedLogins::new()),
+            throttle: std::sync::Arc::default(),
             audit,
         }
     }
@@ -195,8 +197,30 @@ impl Accounts {
         Ok(generated)
     }
 
-    /// Checks a user name and password; `None` when they do not match a user.
+    /// Checks a user name and password, sent from `from`; `None` when they do not match a
+    /// user, or when too many attempts failed for that name or from that address lately.
     pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        from: Option<std::net::IpAddr>,
+    ) -> Result<Option<UserRow>, CoreError> {
+        if self.throttle.blocked(username, from) {
+            self.audit.failed_login(username);
+            return Ok(None);
+        }
+        let user = self.check_password(username, password).await?;
+        match &user {
+            Some(_) => self.throttle.succeeded(username),
+            None => {
+                self.throttle.failed(username, from);
+                self.audit.failed_login(username);
+            }
+        }
+        Ok(user)
+    }
+
+    async fn check_password(
         &self,
         username: &str,
         password: &str,
@@ -205,11 +229,9 @@ impl Accounts {
             // Spend the same time as a real check, so timing does not tell names apart.
             let password = password.to_owned();
             kdf(move || verify_password(&password, dummy_hash())).await?;
-            self.audit.failed_login(username);
             return Ok(None);
         };
         let Some(stored) = user.password_hash.clone() else {
-            self.audit.failed_login(username);
             return Ok(None);
         };
         if self.verified.knows(user.id, &stored, password) {
@@ -220,8 +242,6 @@ impl Accounts {
         let ok = kdf(move || verify_password(&attempt, &hash)).await?;
         if ok {
             self.verified.remember(user.id, &stored, password);
-        } else {
-            self.audit.failed_login(username);
         }
         Ok(ok.then_some(user))
     }

@@ -17,6 +17,7 @@ mod manifests;
 pub mod members;
 mod registry;
 mod tag_cache;
+mod throttle;
 mod uploads;
 mod users;
 

@@ -56,6 +56,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let harbor = Arc::new(HarborState { accounts });
     let app = berth_api_oci::router(oci)
         .merge(berth_api_harbor::router(harbor))
+        .layer(axum::middleware::from_fn(record_peer))
         .layer(TraceLayer::new_for_http());
 
     let handle = Handle::new();
@@ -70,7 +71,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tls = config.tls_cert.is_some(),
         "berth listening"
     );
-    let service = app.into_make_service();
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => {
             let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
@@ -121,4 +122,19 @@ async fn shutdown_on_signal(handle: Handle<std::net::SocketAddr>, grace_seconds:
     }
     tracing::info!("shutting down: finishing requests in flight");
     handle.graceful_shutdown(Some(Duration::from_secs(grace_seconds)));
+}
+
+/// Puts the client's address where the login throttle reads it, replacing anything a client
+/// sent under that name.
+async fn record_peer(
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let headers = req.headers_mut();
+    headers.remove(berth_auth::PEER_ADDR_HEADER);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&peer.ip().to_string()) {
+        headers.insert(berth_auth::PEER_ADDR_HEADER, v);
+    }
+    next.run(req).await
 }
