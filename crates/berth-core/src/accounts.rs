@@ -12,6 +12,8 @@ use berth_types::{Password, ProjectId, ProjectName, UserId, Username};
 
 use crate::CoreError;
 use crate::audit::{Audit, Operation};
+use crate::logins::VerifiedLogins;
+use crate::ttl_cache::TtlCache;
 
 /// The name of the system administrator created at first start.
 pub const ADMIN: &str = "admin";
@@ -58,63 +60,11 @@ pub struct Accounts {
     meta: MetaStore,
     verified: std::sync::Arc<VerifiedLogins>,
     throttle: std::sync::Arc<crate::throttle::LoginThrottle>,
+    /// Authorization facts read often and changed rarely: a project's id and visibility
+    /// (`None`: no such project), and a user's role on a project.
+    projects: std::sync::Arc<TtlCache<String, Option<(ProjectId, bool)>>>,
+    roles: std::sync::Arc<TtlCache<(ProjectId, UserId), Option<berth_types::Role>>>,
     audit: Audit,
-}
-
-/// Logins verified recently, so a client that sends its password with every request costs
-/// one KDF run, not one per request. An entry holds a keyed SHA-256 of the password (the key
-/// is random per process) and is valid only while the user's stored hash is the one it was
-/// verified against: changing the password invalidates it.
-struct VerifiedLogins {
-    key: [u8; 32],
-    entries: std::sync::Mutex<std::collections::HashMap<UserId, (String, [u8; 32])>>,
-}
-
-const MAX_VERIFIED: usize = 10_000;
-
-impl VerifiedLogins {
-    fn new() -> VerifiedLogins {
-        let mut key = [0u8; 32];
-        key[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-        key[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-        VerifiedLogins {
-            key,
-            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
-        }
-    }
-
-    fn fingerprint(&self, user: UserId, password: &str) -> [u8; 32] {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        h.update(self.key);
-        h.update(user.0.to_be_bytes());
-        h.update(password.as_bytes());
-        h.finalize().into()
-    }
-
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<UserId, (String, [u8; 32])>> {
-        self.entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn knows(&self, user: UserId, stored: &str, password: &str) -> bool {
-        let print = self.fingerprint(user, password);
-        self.lock()
-            .get(&user)
-            .is_some_and(|(hash, p)| hash == stored && *p == print)
-    }
-
-    fn remember(&self, user: UserId, stored: &str, password: &str) {
-        let print = self.fingerprint(user, password);
-        let mut entries = self.lock();
-        if entries.len() >= MAX_VERIFIED && !entries.contains_key(&user) {
-            entries.clear();
-        }
-        entries.insert(user, (stored.to_owned(), print));
-    }
 }
 
 /// Runs a password hash or check off the async workers.
@@ -132,6 +82,8 @@ impl Accounts {
             meta,
             verified: std::sync::Arc::new(VerifiedLogins::new()),
             throttle: std::sync::Arc::default(),
+            projects: std::sync::Arc::default(),
+            roles: std::sync::Arc::default(),
             audit,
         }
     }
@@ -225,6 +177,9 @@ impl Accounts {
         username: &str,
         password: &str,
     ) -> Result<Option<UserRow>, CoreError> {
+        if let Some(user) = self.verified.fresh(username, password) {
+            return Ok(Some(user));
+        }
         let Some(user) = self.meta.user_by_name(username).await? else {
             // Spend the same time as a real check, so timing does not tell names apart.
             let password = password.to_owned();
@@ -234,16 +189,25 @@ impl Accounts {
         let Some(stored) = user.password_hash.clone() else {
             return Ok(None);
         };
-        if self.verified.knows(user.id, &stored, password) {
-            return Ok(Some(user));
-        }
-        let attempt = password.to_owned();
-        let hash = stored.clone();
-        let ok = kdf(move || verify_password(&attempt, &hash)).await?;
+        let ok = self.verified.matches(&user, password) || {
+            let attempt = password.to_owned();
+            kdf(move || verify_password(&attempt, &stored)).await?
+        };
         if ok {
-            self.verified.remember(user.id, &stored, password);
+            self.verified.remember(&user, password);
         }
         Ok(ok.then_some(user))
+    }
+
+    /// Forgets what this node remembers of a user's login (after a change to the user).
+    pub(crate) fn forget_login(&self, username: &str) {
+        self.verified.forget(username);
+    }
+
+    /// Forgets cached authorization facts (after a change to projects or members).
+    pub(crate) fn forget_access(&self) {
+        self.projects.clear();
+        self.roles.clear();
     }
 
     /// The identity of a verified user.
@@ -335,6 +299,7 @@ impl Accounts {
             all.insert(key.clone(), check_metadata(key, value)?);
         }
         let id = self.meta.create_project(&name, owner, &all).await?;
+        self.forget_access();
         self.audit.record(
             who,
             Operation::Create,
@@ -365,7 +330,12 @@ impl Accounts {
         &self,
         name: &str,
     ) -> Result<Option<(ProjectId, bool)>, CoreError> {
-        Ok(self.meta.project_access(name).await?)
+        if let Some(found) = self.projects.get(&name.to_owned()) {
+            return Ok(found);
+        }
+        let found = self.meta.project_access(name).await?;
+        self.projects.put(name.to_owned(), found);
+        Ok(found)
     }
 
     pub(crate) fn meta(&self) -> &MetaStore {
@@ -421,6 +391,7 @@ impl Accounts {
                 row.name
             )));
         }
+        self.forget_access();
         self.audit.record(
             who,
             Operation::Delete,
@@ -459,10 +430,15 @@ impl Accounts {
         let Some(user) = who.user_id() else {
             return Ok(false);
         };
-        Ok(match self.meta.member_role(project, user).await? {
-            Some(role) => role_allows(role, resource, verb),
-            None => false,
-        })
+        let role = match self.roles.get(&(project, user)) {
+            Some(role) => role,
+            None => {
+                let role = self.meta.member_role(project, user).await?;
+                self.roles.put((project, user), role);
+                role
+            }
+        };
+        Ok(role.is_some_and(|role| role_allows(role, resource, verb)))
     }
 
     /// The role the caller holds on the project as a member, if any.

@@ -13,11 +13,13 @@ mod blobs;
 mod error;
 mod hashing;
 mod listing;
+mod logins;
 mod manifests;
 pub mod members;
 mod registry;
 mod tag_cache;
 mod throttle;
+mod ttl_cache;
 mod uploads;
 mod users;
 

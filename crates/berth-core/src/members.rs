@@ -84,6 +84,7 @@ impl Accounts {
             return Err(CoreError::NotFound("user not found".into()));
         };
         let id = self.meta().add_member(project, user.id, role).await?;
+        self.forget_access();
         self.audit().record(
             who,
             Operation::Create,
@@ -107,6 +108,7 @@ impl Accounts {
             .await?;
         let role = role(role_id)?;
         if self.meta().set_member_role(project, id, role).await? {
+            self.forget_access();
             self.audit().record(
                 who,
                 Operation::Update,
@@ -131,6 +133,7 @@ impl Accounts {
             .project_for(who, key, ProjectResource::Member, Verb::Delete)
             .await?;
         if self.meta().delete_member(project, id).await? {
+            self.forget_access();
             self.audit().record(
                 who,
                 Operation::Delete,

@@ -50,6 +50,7 @@ impl Accounts {
             ));
         }
         self.set_password(id, new).await?;
+        self.forget_login(&user.username);
         self.audit()
             .record(who, Operation::Update, "user", &user.username, None, true);
         Ok(())
@@ -61,6 +62,9 @@ impl Accounts {
             .await?
             .map_err(CoreError::Invalid)?;
         if self.meta().set_password_hash(id, &hash).await? {
+            if let Some(user) = self.user(id).await? {
+                self.forget_login(&user.username);
+            }
             Ok(())
         } else {
             Err(CoreError::NotFound(format!("user {} not found", id.0)))
@@ -80,6 +84,9 @@ impl Accounts {
             return Err(CoreError::Forbidden);
         }
         if self.meta().set_sysadmin(id, flag).await? {
+            if let Some(user) = self.user(id).await? {
+                self.forget_login(&user.username);
+            }
             self.audit().record(
                 who,
                 Operation::Update,

@@ -1,0 +1,91 @@
+//! Logins verified recently, so that a client sending its password with every request
+//! costs one KDF run, and within `FRESH_FOR` no database read either.
+//!
+//! An entry holds the user row and a keyed SHA-256 of the password (the key is random per
+//! process, so the entry is useless outside it). Within `FRESH_FOR` a matching password is
+//! taken as is; after that the user row is read again and the entry counts only while the
+//! stored hash is the one it was verified against. Password and flag changes made on this
+//! node forget the user at once; made on another node, they show within `FRESH_FOR`.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use berth_meta::UserRow;
+use sha2::{Digest, Sha256};
+
+use crate::ttl_cache::FRESH_FOR;
+
+const MAX_ENTRIES: usize = 10_000;
+
+struct Verified {
+    user: UserRow,
+    print: [u8; 32],
+    checked: Instant,
+}
+
+pub(crate) struct VerifiedLogins {
+    key: [u8; 32],
+    entries: Mutex<HashMap<String, Verified>>,
+}
+
+impl VerifiedLogins {
+    pub(crate) fn new() -> VerifiedLogins {
+        let mut key = [0u8; 32];
+        key[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        key[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        VerifiedLogins {
+            key,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn fingerprint(&self, user: &UserRow, password: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.key);
+        h.update(user.id.0.to_be_bytes());
+        h.update(password.as_bytes());
+        h.finalize().into()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Verified>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The user, when this name and password were verified less than `FRESH_FOR` ago.
+    pub(crate) fn fresh(&self, username: &str, password: &str) -> Option<UserRow> {
+        let entries = self.lock();
+        let v = entries.get(username)?;
+        (v.checked.elapsed() < FRESH_FOR && v.print == self.fingerprint(&v.user, password))
+            .then(|| v.user.clone())
+    }
+
+    /// Whether `password` was verified for `user` against the hash it has now.
+    pub(crate) fn matches(&self, user: &UserRow, password: &str) -> bool {
+        self.lock().get(&user.username).is_some_and(|v| {
+            v.user.id == user.id
+                && v.user.password_hash == user.password_hash
+                && v.print == self.fingerprint(user, password)
+        })
+    }
+
+    pub(crate) fn remember(&self, user: &UserRow, password: &str) {
+        let print = self.fingerprint(user, password);
+        let mut entries = self.lock();
+        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&user.username) {
+            entries.clear();
+        }
+        entries.insert(
+            user.username.clone(),
+            Verified {
+                user: user.clone(),
+                print,
+                checked: Instant::now(),
+            },
+        );
+    }
+
+    pub(crate) fn forget(&self, username: &str) {
+        self.lock().remove(username);
+    }
+}
