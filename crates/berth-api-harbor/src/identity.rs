@@ -22,7 +22,7 @@ pub(crate) async fn identify(
             .and_then(|v| v.to_str().ok()),
     );
     match accounts.login(&user, &password, from).await? {
-        Some(row) => Ok(Accounts::identity(&row)),
+        Some(who) => Ok(who),
         None => {
             tracing::info!(user = %user, "login failed");
             Ok(Identity::Anonymous)

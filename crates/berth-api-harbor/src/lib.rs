@@ -29,7 +29,7 @@ pub const API: &str = "/api/v2.0";
 
 /// The `/api` router.
 pub fn router(state: Arc<HarborState>) -> Router {
-    use handlers::{audit, members, projects, users};
+    use handlers::{audit, members, projects, robots, users};
     // Full paths rather than a nested router, so handlers see the request's whole URI (paging
     // links are built from it).
     let at = |path: &str| format!("{API}{path}");
@@ -67,6 +67,14 @@ pub fn router(state: Arc<HarborState>) -> Router {
             get(members::get)
                 .put(members::update)
                 .delete(members::delete),
+        )
+        .route(&at("/robots"), get(robots::list).post(robots::create))
+        .route(
+            &at("/robots/{robot_id}"),
+            get(robots::get)
+                .put(robots::update)
+                .patch(robots::refresh)
+                .delete(robots::delete),
         )
         .route(&at("/audit-logs"), get(audit::list))
         .route(&at("/auditlog-exts"), get(audit::list_ext))

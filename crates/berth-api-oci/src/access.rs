@@ -3,7 +3,6 @@
 
 use base64::Engine as _;
 use berth_auth::{Action, Denial, Identity, Permit, Resource};
-use berth_core::accounts::Accounts;
 use berth_types::RepoName;
 use http::{HeaderMap, header};
 
@@ -62,7 +61,7 @@ impl OciState {
                         .and_then(|v| v.to_str().ok()),
                 );
                 match self.accounts.login(&user, &password, from).await? {
-                    Some(row) => Ok(Accounts::identity(&row)),
+                    Some(who) => Ok(who),
                     None => {
                         tracing::info!(user = %user, "registry login failed");
                         Ok(Identity::Anonymous)

@@ -21,6 +21,7 @@ pub fn peer_addr(value: Option<&str>) -> Option<std::net::IpAddr> {
 
 pub mod password;
 pub mod rbac;
+pub mod robot;
 pub mod token;
 
 use berth_types::{RepoName, UserId};
@@ -35,6 +36,15 @@ pub enum Identity {
         username: String,
         sysadmin: bool,
     },
+    /// A robot account whose secret was verified: exactly what its permissions grant.
+    Robot {
+        id: i64,
+        /// The full name, prefix included (`robot$library+ci`).
+        name: String,
+        /// The project of a project-level robot.
+        project: Option<String>,
+        permissions: Vec<robot::RobotPermission>,
+    },
     /// The bearer of a registry token: exactly what the token grants.
     Token(token::Grant),
 }
@@ -47,8 +57,13 @@ impl Identity {
     pub fn user_id(&self) -> Option<UserId> {
         match self {
             Identity::User { id, .. } => Some(*id),
-            Identity::Anonymous | Identity::Token(_) => None,
+            Identity::Anonymous | Identity::Robot { .. } | Identity::Token(_) => None,
         }
+    }
+
+    /// A user or a robot that proved who it is (not a token bearer, not anonymous).
+    pub fn is_account(&self) -> bool {
+        matches!(self, Identity::User { .. } | Identity::Robot { .. })
     }
 
     /// The name audit records and logs show.
@@ -56,6 +71,7 @@ impl Identity {
         match self {
             Identity::Anonymous => "anonymous",
             Identity::User { username, .. } => username,
+            Identity::Robot { name, .. } => name,
             Identity::Token(grant) if grant.subject.is_empty() => "anonymous",
             Identity::Token(grant) => &grant.subject,
         }

@@ -45,6 +45,53 @@ pub enum Verb {
     Stop,
 }
 
+impl ProjectResource {
+    /// Harbor's name of the resource, as robot permissions spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            R::Project => "project",
+            R::Accessory => "accessory",
+            R::Artifact => "artifact",
+            R::ArtifactAddition => "artifact-addition",
+            R::ArtifactLabel => "artifact-label",
+            R::Configuration => "configuration",
+            R::ExportCve => "export-cve",
+            R::ImmutableTag => "immutable-tag",
+            R::Label => "label",
+            R::Log => "log",
+            R::Member => "member",
+            R::Metadata => "metadata",
+            R::NotificationPolicy => "notification-policy",
+            R::PreheatPolicy => "preheat-policy",
+            R::Quota => "quota",
+            R::Repository => "repository",
+            R::Robot => "robot",
+            R::Sbom => "sbom",
+            R::Scan => "scan",
+            R::Scanner => "scanner",
+            R::Tag => "tag",
+            R::TagRetention => "tag-retention",
+        }
+    }
+}
+
+impl Verb {
+    /// Harbor's name of the action.
+    pub fn name(self) -> &'static str {
+        match self {
+            V::Pull => "pull",
+            V::Push => "push",
+            V::Create => "create",
+            V::Read => "read",
+            V::Update => "update",
+            V::Delete => "delete",
+            V::List => "list",
+            V::Operate => "operate",
+            V::Stop => "stop",
+        }
+    }
+}
+
 /// Who holds a grant: the columns of Harbor's matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Holder {

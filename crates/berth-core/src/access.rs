@@ -39,8 +39,15 @@ impl Accounts {
         }
         match self.project_access(repo.project()).await? {
             Some((id, public)) => Ok(Some(
-                self.allows_on(who, id, public, ProjectResource::Repository, verb(action))
-                    .await?,
+                self.allows_on(
+                    who,
+                    id,
+                    repo.project(),
+                    public,
+                    ProjectResource::Repository,
+                    verb(action),
+                )
+                .await?,
             )),
             None => Ok(None),
         }
@@ -100,8 +107,10 @@ impl Authorizer for Accounts {
                     .iter()
                     .any(|a| a.allows("repository", repo.as_str(), token_action(action))),
             }),
-            (Resource::Registry, Identity::User { .. }) => Some(true),
-            (Resource::Registry, Identity::Anonymous) => Some(false),
+            (Resource::Registry, _) => Some(who.is_account()),
+            (Resource::Catalog, Identity::Robot { permissions, .. }) => Some(
+                berth_auth::robot::system_allows(permissions, "catalog", "read"),
+            ),
             (Resource::Catalog, _) => Some(who.is_sysadmin()),
             (Resource::Repository(repo), _) => match self.may(who, repo, action).await {
                 Ok(allowed) => allowed,
@@ -113,10 +122,7 @@ impl Authorizer for Accounts {
         };
         match allowed {
             Some(true) => Ok(issue(who, resource, action)),
-            Some(false)
-                if matches!(who, Identity::User { .. })
-                    && !matches!(resource, Resource::Catalog) =>
-            {
+            Some(false) if who.is_account() && !matches!(resource, Resource::Catalog) => {
                 Err(Denial::Forbidden)
             }
             _ => Err(Denial::Unauthenticated),

@@ -149,27 +149,34 @@ impl Accounts {
         Ok(generated)
     }
 
-    /// Checks a user name and password, sent from `from`; `None` when they do not match a
-    /// user, or when too many attempts failed for that name or from that address lately.
+    /// Checks a user name (or a robot's `robot$...` name) and password, sent from `from`;
+    /// `None` when they do not match an account, or when too many attempts failed for that
+    /// name or from that address lately.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
         from: Option<std::net::IpAddr>,
-    ) -> Result<Option<UserRow>, CoreError> {
+    ) -> Result<Option<Identity>, CoreError> {
         if self.throttle.blocked(username, from) {
             self.audit.failed_login(username);
             return Ok(None);
         }
-        let user = self.check_password(username, password).await?;
-        match &user {
+        let who = match username.strip_prefix(berth_auth::robot::ROBOT_PREFIX) {
+            Some(robot) => self.robot_login(robot, password).await?,
+            None => self
+                .check_password(username, password)
+                .await?
+                .map(|u| Accounts::identity(&u)),
+        };
+        match &who {
             Some(_) => self.throttle.succeeded(username),
             None => {
                 self.throttle.failed(username, from);
                 self.audit.failed_login(username);
             }
         }
-        Ok(user)
+        Ok(who)
     }
 
     async fn check_password(
@@ -197,6 +204,10 @@ impl Accounts {
             self.verified.remember(&user, password);
         }
         Ok(ok.then_some(user))
+    }
+
+    pub(crate) fn verified(&self) -> &VerifiedLogins {
+        &self.verified
     }
 
     /// Forgets what this node remembers of a user's login (after a change to the user).
@@ -370,7 +381,16 @@ impl Accounts {
         limit: i64,
     ) -> Result<(Vec<ProjectRow>, i64), CoreError> {
         let scope = match who {
-            Identity::Anonymous | Identity::Token(_) => ProjectScope::PublicOnly,
+            Identity::Robot { permissions, .. }
+                if permissions
+                    .iter()
+                    .any(|p| p.kind == "project" && p.namespace == "*") =>
+            {
+                ProjectScope::All
+            }
+            Identity::Anonymous | Identity::Robot { .. } | Identity::Token(_) => {
+                ProjectScope::PublicOnly
+            }
             Identity::User { sysadmin: true, .. } => ProjectScope::All,
             Identity::User { id, .. } => ProjectScope::VisibleTo(*id),
         };
@@ -411,8 +431,15 @@ impl Accounts {
         resource: ProjectResource,
         verb: Verb,
     ) -> Result<bool, CoreError> {
-        self.allows_on(who, project.id, project.public(), resource, verb)
-            .await
+        self.allows_on(
+            who,
+            project.id,
+            &project.name,
+            project.public(),
+            resource,
+            verb,
+        )
+        .await
     }
 
     /// [`Accounts::allows`] given only the project's id and whether it is public.
@@ -420,12 +447,27 @@ impl Accounts {
         &self,
         who: &Identity,
         project: ProjectId,
+        name: &str,
         public: bool,
         resource: ProjectResource,
         verb: Verb,
     ) -> Result<bool, CoreError> {
         if who.is_sysadmin() || (public && public_allows(resource, verb)) {
             return Ok(true);
+        }
+        if let Identity::Robot {
+            project: own,
+            permissions,
+            ..
+        } = who
+        {
+            return Ok(berth_auth::robot::project_allows(
+                permissions,
+                name,
+                resource.name(),
+                verb.name(),
+                own.is_some(),
+            ));
         }
         let Some(user) = who.user_id() else {
             return Ok(false);
@@ -453,7 +495,7 @@ impl Accounts {
         }
     }
 
-    async fn require(
+    pub(crate) async fn require(
         &self,
         who: &Identity,
         project: &ProjectRow,
@@ -462,7 +504,7 @@ impl Accounts {
     ) -> Result<(), CoreError> {
         if self.allows(who, project, resource, verb).await? {
             Ok(())
-        } else if !matches!(who, Identity::User { .. }) {
+        } else if !who.is_account() {
             Err(CoreError::Unauthenticated)
         } else {
             Err(CoreError::Forbidden)
@@ -490,6 +532,7 @@ pub(crate) fn require_sysadmin(who: &Identity) -> Result<(), CoreError> {
     match who {
         Identity::User { sysadmin: true, .. } => Ok(()),
         Identity::User { .. } => Err(CoreError::Forbidden),
+        Identity::Robot { .. } => Err(CoreError::Forbidden),
         Identity::Anonymous | Identity::Token(_) => Err(CoreError::Unauthenticated),
     }
 }

@@ -11,8 +11,8 @@ use berth_auth::Identity;
 use berth_meta::{AuditRecord, MetaStore};
 use tokio::sync::mpsc;
 
-const QUEUE: usize = 100_000;
-const BATCH: usize = 1_000;
+const QUEUE: usize = 50_000;
+const BATCH: usize = 5_000;
 const FLUSH_EVERY: Duration = Duration::from_millis(200);
 
 /// What an operation did, in Harbor's audit vocabulary.
@@ -138,6 +138,7 @@ impl crate::accounts::Accounts {
             Identity::User { id, .. } => {
                 filter.projects = Some(self.meta().member_projects(*id).await?);
             }
+            Identity::Robot { .. } => return Err(crate::CoreError::Forbidden),
             _ => return Err(crate::CoreError::Unauthenticated),
         }
         Ok(self.meta().search_audit(&filter, offset, limit).await?)

@@ -17,6 +17,7 @@ mod logins;
 mod manifests;
 pub mod members;
 mod registry;
+pub mod robots;
 mod tag_cache;
 mod throttle;
 mod ttl_cache;

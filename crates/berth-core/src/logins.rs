@@ -27,6 +27,15 @@ struct Verified {
 pub(crate) struct VerifiedLogins {
     key: [u8; 32],
     entries: Mutex<HashMap<String, Verified>>,
+    robots: Mutex<HashMap<String, VerifiedRobot>>,
+}
+
+/// A robot's verified login, keyed by its full name.
+struct VerifiedRobot {
+    identity: berth_auth::Identity,
+    secret_hash: String,
+    print: [u8; 32],
+    checked: Instant,
 }
 
 impl VerifiedLogins {
@@ -37,7 +46,66 @@ impl VerifiedLogins {
         VerifiedLogins {
             key,
             entries: Mutex::new(HashMap::new()),
+            robots: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn robot_print(&self, name: &str, secret: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.key);
+        h.update(b"robot\0");
+        h.update(name.as_bytes());
+        h.update(b"\0");
+        h.update(secret.as_bytes());
+        h.finalize().into()
+    }
+
+    fn robots(&self) -> MutexGuard<'_, HashMap<String, VerifiedRobot>> {
+        self.robots.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The robot, when this name and secret were verified less than `FRESH_FOR` ago.
+    pub(crate) fn robot_fresh(&self, name: &str, secret: &str) -> Option<berth_auth::Identity> {
+        let print = self.robot_print(name, secret);
+        self.robots()
+            .get(name)
+            .filter(|v| v.checked.elapsed() < FRESH_FOR && v.print == print)
+            .map(|v| v.identity.clone())
+    }
+
+    /// Whether `secret` was verified for the robot against the hash it has now.
+    pub(crate) fn robot_matches(&self, name: &str, secret_hash: &str, secret: &str) -> bool {
+        let print = self.robot_print(name, secret);
+        self.robots()
+            .get(name)
+            .is_some_and(|v| v.secret_hash == secret_hash && v.print == print)
+    }
+
+    pub(crate) fn robot_remember(
+        &self,
+        name: &str,
+        secret_hash: &str,
+        secret: &str,
+        identity: berth_auth::Identity,
+    ) {
+        let print = self.robot_print(name, secret);
+        let mut robots = self.robots();
+        if robots.len() >= MAX_ENTRIES && !robots.contains_key(name) {
+            robots.clear();
+        }
+        robots.insert(
+            name.to_owned(),
+            VerifiedRobot {
+                identity,
+                secret_hash: secret_hash.to_owned(),
+                print,
+                checked: Instant::now(),
+            },
+        );
+    }
+
+    pub(crate) fn robot_forget(&self, name: &str) {
+        self.robots().remove(name);
     }
 
     fn fingerprint(&self, user: &UserRow, password: &str) -> [u8; 32] {

@@ -108,7 +108,7 @@ impl Accounts {
         part: &str,
         limit: i64,
     ) -> Result<Vec<UserRow>, CoreError> {
-        if !matches!(who, Identity::User { .. }) {
+        if !who.is_account() {
             return Err(CoreError::Unauthenticated);
         }
         Ok(self.meta().search_users(part, limit).await?)
@@ -118,7 +118,7 @@ impl Accounts {
         match who {
             Identity::User { sysadmin: true, .. } => Ok(()),
             Identity::User { id: me, .. } if *me == id => Ok(()),
-            Identity::User { .. } => Err(CoreError::Forbidden),
+            Identity::User { .. } | Identity::Robot { .. } => Err(CoreError::Forbidden),
             _ => Err(CoreError::Unauthenticated),
         }
     }

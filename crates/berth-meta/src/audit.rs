@@ -37,24 +37,45 @@ pub struct AuditFilter {
 }
 
 impl MetaStore {
-    /// Writes records in one transaction.
+    /// Writes records in one transaction, many rows per statement.
     pub async fn insert_audit(&self, records: &[AuditRecord]) -> Result<(), MetaError> {
+        const ROWS_PER_STATEMENT: usize = 100;
         let mut tx = self.write.begin().await?;
-        for r in records {
-            sqlx::query(
+        for chunk in records.chunks(ROWS_PER_STATEMENT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = i * 8;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6,
+                        b + 7,
+                        b + 8
+                    )
+                })
+                .collect();
+            let sql = format!(
                 "INSERT INTO audit_logs (project, username, operation, resource_type, resource, \
-                 description, success, op_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(r.project.clone())
-            .bind(&r.username)
-            .bind(&r.operation)
-            .bind(&r.resource_type)
-            .bind(&r.resource)
-            .bind(&r.description)
-            .bind(i64::from(r.success))
-            .bind(r.op_time)
-            .execute(&mut *tx)
-            .await?;
+                 description, success, op_time) VALUES {}",
+                values.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                query = query
+                    .bind(r.project.clone())
+                    .bind(r.username.clone())
+                    .bind(r.operation.clone())
+                    .bind(r.resource_type.clone())
+                    .bind(r.resource.clone())
+                    .bind(r.description.clone())
+                    .bind(i64::from(r.success))
+                    .bind(r.op_time);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -20,6 +20,7 @@ mod manifests;
 mod members;
 mod projects;
 mod repos;
+mod robots;
 mod tags;
 mod uploads;
 mod users;
@@ -30,6 +31,7 @@ pub use error::MetaError;
 pub use manifests::{ManifestRow, NewManifest, ReferrerRow};
 pub use members::MemberRow;
 pub use projects::{ProjectFilter, ProjectRow, ProjectScope};
+pub use robots::{NewRobot, RobotRow};
 pub use uploads::UploadRow;
 pub use users::{NewUser, UserRow};
 

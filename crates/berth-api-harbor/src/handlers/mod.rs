@@ -3,6 +3,7 @@
 pub(crate) mod audit;
 pub(crate) mod members;
 pub(crate) mod projects;
+pub(crate) mod robots;
 pub(crate) mod users;
 
 use axum::extract::Request;

@@ -1,0 +1,230 @@
+//! `/robots`: robot accounts (system level and project level).
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query};
+use axum::response::{IntoResponse, Response};
+use berth_auth::robot::RobotPermission;
+use berth_core::robots::{RobotRequest, RobotUpdate, RobotView};
+use berth_types::ProjectId;
+use http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{empty, json, json_body};
+use crate::identity::identify;
+use crate::paging::Paging;
+use crate::query::{QValue, parse};
+use crate::time::rfc3339_ms;
+use crate::{ApiError, State};
+
+/// `Robot` of the swagger file; the secret is never shown again.
+fn robot_json(r: &RobotView) -> Value {
+    json!({
+        "id": r.row.id,
+        "name": r.full_name,
+        "description": r.row.description,
+        "secret": "",
+        "level": r.row.level,
+        "duration": r.row.duration,
+        "editable": true,
+        "disable": r.row.disabled,
+        "expires_at": r.row.expires_at,
+        "permissions": r.permissions,
+        "creation_time": rfc3339_ms(r.row.created_at),
+        "update_time": rfc3339_ms(r.row.updated_at),
+    })
+}
+
+fn robot_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::bad_request(format!("invalid robot id {raw}")))
+}
+
+#[derive(Deserialize)]
+struct RobotCreate {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    secret: Option<String>,
+    level: String,
+    #[serde(default)]
+    disable: bool,
+    duration: i64,
+    #[serde(default)]
+    permissions: Vec<RobotPermission>,
+}
+
+/// `POST /robots`: 201 with the robot's full name and its secret, this once.
+pub(crate) async fn create(
+    state: State,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let who = identify(&state.accounts, &headers).await?;
+    let req: RobotCreate = json_body(&body)?;
+    let (robot, secret) = state
+        .accounts
+        .create_robot(
+            &who,
+            RobotRequest {
+                name: req.name,
+                description: req.description,
+                level: req.level,
+                disable: req.disable,
+                duration: req.duration,
+                permissions: req.permissions,
+                secret: req.secret,
+            },
+        )
+        .await?;
+    let body = json!({
+        "id": robot.row.id,
+        "name": robot.full_name,
+        "secret": secret,
+        "creation_time": rfc3339_ms(robot.row.created_at),
+        "expires_at": robot.row.expires_at,
+    });
+    let mut resp = json(&body);
+    *resp.status_mut() = StatusCode::CREATED;
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v2.0/robots/{}", robot.row.id)) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(resp)
+}
+
+/// `GET /robots?q=Level=system` (the default) or `q=Level=project,ProjectID=<id>`.
+pub(crate) async fn list(
+    state: State,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let who = identify(&state.accounts, &headers).await?;
+    let paging = Paging::from_query(&query)?;
+    let mut level = "system".to_owned();
+    let mut project = None;
+    if let Some(q) = query.get("q") {
+        for (key, value) in parse(q)? {
+            match (key.to_ascii_lowercase().as_str(), value) {
+                ("level", QValue::Exact(v)) => level = v,
+                ("projectid" | "project_id", QValue::Exact(v)) => {
+                    project = Some(ProjectId(v.parse().map_err(|_| {
+                        ApiError::bad_request(format!("invalid ProjectID {v}"))
+                    })?));
+                }
+                _ => {}
+            }
+        }
+    }
+    let project =
+        match level.as_str() {
+            "system" => None,
+            "project" => Some(project.ok_or_else(|| {
+                ApiError::bad_request("listing project robots needs ProjectID in q")
+            })?),
+            other => return Err(ApiError::bad_request(format!("invalid level {other}"))),
+        };
+    let (robots, total) = state
+        .accounts
+        .list_robots(&who, project, paging.offset(), paging.size)
+        .await?;
+    Ok(paging.respond(
+        &uri,
+        total,
+        Value::Array(robots.iter().map(robot_json).collect()),
+    ))
+}
+
+/// `GET /robots/{robot_id}`.
+pub(crate) async fn get(
+    state: State,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = robot_id(&raw)?;
+    let who = identify(&state.accounts, &headers).await?;
+    Ok(json(&robot_json(&state.accounts.robot(&who, id).await?)))
+}
+
+#[derive(Deserialize)]
+struct RobotPut {
+    name: String,
+    #[serde(default)]
+    description: String,
+    level: String,
+    #[serde(default)]
+    disable: bool,
+    duration: i64,
+    #[serde(default)]
+    permissions: Vec<RobotPermission>,
+}
+
+/// `PUT /robots/{robot_id}`.
+pub(crate) async fn update(
+    state: State,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = robot_id(&raw)?;
+    let who = identify(&state.accounts, &headers).await?;
+    let req: RobotPut = json_body(&body)?;
+    state
+        .accounts
+        .update_robot(
+            &who,
+            id,
+            RobotUpdate {
+                name: req.name,
+                level: req.level,
+                description: req.description,
+                disable: req.disable,
+                duration: req.duration,
+                permissions: req.permissions,
+            },
+        )
+        .await?;
+    Ok(empty(StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+struct RobotSec {
+    #[serde(default)]
+    secret: Option<String>,
+}
+
+/// `PATCH /robots/{robot_id}`: a new secret.
+pub(crate) async fn refresh(
+    state: State,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = robot_id(&raw)?;
+    let who = identify(&state.accounts, &headers).await?;
+    let req: RobotSec = if body.is_empty() {
+        RobotSec { secret: None }
+    } else {
+        json_body(&body)?
+    };
+    let shown = state
+        .accounts
+        .refresh_robot_secret(&who, id, req.secret.filter(|s| !s.is_empty()))
+        .await?;
+    Ok(json(&json!({ "secret": shown.unwrap_or_default() })).into_response())
+}
+
+/// `DELETE /robots/{robot_id}`.
+pub(crate) async fn delete(
+    state: State,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = robot_id(&raw)?;
+    let who = identify(&state.accounts, &headers).await?;
+    state.accounts.delete_robot(&who, id).await?;
+    Ok(empty(StatusCode::OK))
+}
