@@ -45,6 +45,20 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((user.to_owned(), password.to_owned()))
 }
 
+/// The caller, as an extractor: a handler that takes `Caller(who)` knows who is asking.
+pub(crate) struct Caller(pub Identity);
+
+impl axum::extract::FromRequestParts<std::sync::Arc<crate::HarborState>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &std::sync::Arc<crate::HarborState>,
+    ) -> Result<Self, ApiError> {
+        identify(&state.accounts, &parts.headers).await.map(Caller)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

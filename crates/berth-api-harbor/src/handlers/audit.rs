@@ -6,10 +6,10 @@ use axum::extract::{Path, Query};
 use axum::response::Response;
 use berth_core::accounts::ProjectKey;
 use berth_meta::{AuditFilter, AuditRecord};
-use http::{HeaderMap, Uri};
+use http::Uri;
 use serde_json::{Value, json};
 
-use crate::identity::identify;
+use crate::identity::Caller;
 use crate::paging::Paging;
 use crate::query::{QValue, parse, time_ms};
 use crate::time::rfc3339_ms;
@@ -63,11 +63,10 @@ fn respond(paging: Paging, uri: &Uri, rows: &[AuditRecord], total: i64, ext: boo
 /// `GET /audit-logs`.
 pub(crate) async fn list(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     uri: Uri,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
     let paging = Paging::from_query(&query)?;
     let (rows, total) = state
         .accounts
@@ -79,11 +78,10 @@ pub(crate) async fn list(
 /// `GET /auditlog-exts` (system administrators).
 pub(crate) async fn list_ext(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     uri: Uri,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
     if !who.is_sysadmin() {
         return Err(if matches!(who, berth_auth::Identity::User { .. }) {
             ApiError::new(
@@ -106,12 +104,11 @@ pub(crate) async fn list_ext(
 /// `GET /projects/{project_name}/logs`.
 pub(crate) async fn project(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     uri: Uri,
     Path(project): Path<String>,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
     let paging = Paging::from_query(&query)?;
     let (rows, total) = state
         .accounts

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::projects::project_key;
 use super::{created, empty, json, json_body};
-use crate::identity::identify;
+use crate::identity::Caller;
 use crate::paging::Paging;
 use crate::{ApiError, State};
 
@@ -57,12 +57,12 @@ struct RoleRequest {
 /// `GET /projects/{p}/members`.
 pub(crate) async fn list(
     state: State,
+    Caller(who): Caller,
     headers: HeaderMap,
     uri: Uri,
     Path(project): Path<String>,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
     let paging = Paging::from_query(&query)?;
     let name = query
         .get("entityname")
@@ -88,11 +88,11 @@ pub(crate) async fn list(
 /// `POST /projects/{p}/members`.
 pub(crate) async fn create(
     state: State,
+    Caller(who): Caller,
     headers: HeaderMap,
     Path(project): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
     let req: ProjectMember = json_body(&body)?;
     if req.member_group.is_some() {
         return Err(ApiError::bad_request(
@@ -125,11 +125,11 @@ pub(crate) async fn create(
 /// `GET /projects/{p}/members/{mid}`.
 pub(crate) async fn get(
     state: State,
+    Caller(who): Caller,
     headers: HeaderMap,
     Path((project, mid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = member_id(&mid)?;
-    let who = identify(&state.accounts, &headers).await?;
     let member = state
         .accounts
         .member(&who, &project_key(&project, &headers), id)
@@ -140,12 +140,12 @@ pub(crate) async fn get(
 /// `PUT /projects/{p}/members/{mid}`.
 pub(crate) async fn update(
     state: State,
+    Caller(who): Caller,
     headers: HeaderMap,
     Path((project, mid)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let id = member_id(&mid)?;
-    let who = identify(&state.accounts, &headers).await?;
     let req: RoleRequest = json_body(&body)?;
     state
         .accounts
@@ -157,11 +157,11 @@ pub(crate) async fn update(
 /// `DELETE /projects/{p}/members/{mid}`.
 pub(crate) async fn delete(
     state: State,
+    Caller(who): Caller,
     headers: HeaderMap,
     Path((project, mid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = member_id(&mid)?;
-    let who = identify(&state.accounts, &headers).await?;
     state
         .accounts
         .delete_member(&who, &project_key(&project, &headers), id)

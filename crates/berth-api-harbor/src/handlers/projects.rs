@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{created, empty, json, json_body};
-use crate::identity::identify;
+use crate::identity::Caller;
 use crate::paging::Paging;
 use crate::time::rfc3339_ms;
 use crate::{ApiError, State};
@@ -74,10 +74,10 @@ struct ProjectReq {
 /// `POST /projects`.
 pub(crate) async fn create(
     state: State,
+    Caller(who): Caller,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
     let req: ProjectReq = json_body(&body)?;
     let mut metadata = BTreeMap::new();
     if let Some(public) = req.public {
@@ -114,11 +114,10 @@ pub(crate) async fn create(
 /// `GET /projects`.
 pub(crate) async fn list(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     uri: Uri,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
     let paging = Paging::from_query(&query)?;
     let public = match query.get("public").map(String::as_str) {
         None => None,
@@ -160,10 +159,10 @@ pub(crate) async fn head(
 /// `GET /projects/{project_name_or_id}`.
 pub(crate) async fn get(
     state: State,
+    Caller(who): Caller,
     headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
     let row = state
         .accounts
         .project(&who, &project_key(&raw, &headers))
@@ -174,10 +173,10 @@ pub(crate) async fn get(
 /// `DELETE /projects/{project_name_or_id}`.
 pub(crate) async fn delete(
     state: State,
+    Caller(who): Caller,
     headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
     state
         .accounts
         .delete_project(&who, &project_key(&raw, &headers))

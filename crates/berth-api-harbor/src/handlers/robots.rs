@@ -8,12 +8,12 @@ use axum::response::{IntoResponse, Response};
 use berth_auth::robot::RobotPermission;
 use berth_core::robots::{RobotRequest, RobotUpdate, RobotView};
 use berth_types::ProjectId;
-use http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use http::{HeaderValue, StatusCode, Uri, header};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{empty, json, json_body};
-use crate::identity::identify;
+use crate::identity::Caller;
 use crate::paging::Paging;
 use crate::query::{QValue, parse};
 use crate::time::rfc3339_ms;
@@ -60,10 +60,9 @@ struct RobotCreate {
 /// `POST /robots`: 201 with the robot's full name and its secret, this once.
 pub(crate) async fn create(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
     let req: RobotCreate = json_body(&body)?;
     let (robot, secret) = state
         .accounts
@@ -98,11 +97,10 @@ pub(crate) async fn create(
 /// `GET /robots?q=Level=system` (the default) or `q=Level=project,ProjectID=<id>`.
 pub(crate) async fn list(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     uri: Uri,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
     let paging = Paging::from_query(&query)?;
     let mut level = "system".to_owned();
     let mut project = None;
@@ -141,11 +139,10 @@ pub(crate) async fn list(
 /// `GET /robots/{robot_id}`.
 pub(crate) async fn get(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = robot_id(&raw)?;
-    let who = identify(&state.accounts, &headers).await?;
     Ok(json(&robot_json(&state.accounts.robot(&who, id).await?)))
 }
 
@@ -165,12 +162,11 @@ struct RobotPut {
 /// `PUT /robots/{robot_id}`.
 pub(crate) async fn update(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Path(raw): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let id = robot_id(&raw)?;
-    let who = identify(&state.accounts, &headers).await?;
     let req: RobotPut = json_body(&body)?;
     state
         .accounts
@@ -199,12 +195,11 @@ struct RobotSec {
 /// `PATCH /robots/{robot_id}`: a new secret.
 pub(crate) async fn refresh(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Path(raw): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let id = robot_id(&raw)?;
-    let who = identify(&state.accounts, &headers).await?;
     let req: RobotSec = if body.is_empty() {
         RobotSec { secret: None }
     } else {
@@ -220,11 +215,10 @@ pub(crate) async fn refresh(
 /// `DELETE /robots/{robot_id}`.
 pub(crate) async fn delete(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = robot_id(&raw)?;
-    let who = identify(&state.accounts, &headers).await?;
     state.accounts.delete_robot(&who, id).await?;
     Ok(empty(StatusCode::OK))
 }

@@ -7,12 +7,12 @@ use axum::extract::Query;
 use axum::response::Response;
 use berth_core::accounts::UserRequest;
 use berth_meta::UserRow;
-use http::{HeaderMap, Uri};
+use http::Uri;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{created, json, json_body};
-use crate::identity::identify;
+use crate::identity::Caller;
 use crate::paging::Paging;
 use crate::time::rfc3339_ms;
 use crate::{ApiError, State};
@@ -45,10 +45,9 @@ struct UserCreationReq {
 /// `POST /users`.
 pub(crate) async fn create(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
     let req: UserCreationReq = json_body(&body)?;
     let id = state
         .accounts
@@ -69,11 +68,10 @@ pub(crate) async fn create(
 /// `GET /users` (system administrators).
 pub(crate) async fn list(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     uri: Uri,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
     let paging = Paging::from_query(&query)?;
     let (users, total) = state
         .accounts
@@ -84,8 +82,7 @@ pub(crate) async fn list(
 }
 
 /// `GET /users/current`.
-pub(crate) async fn current(state: State, headers: HeaderMap) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
+pub(crate) async fn current(state: State, Caller(who): Caller) -> Result<Response, ApiError> {
     let Some(id) = who.user_id() else {
         return Err(ApiError::unauthorized());
     };
@@ -104,11 +101,10 @@ fn user_id(raw: &str) -> Result<berth_types::UserId, ApiError> {
 /// `GET /users/{user_id}` (the user themself, or a system administrator).
 pub(crate) async fn get(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     axum::extract::Path(raw): axum::extract::Path<String>,
 ) -> Result<Response, ApiError> {
     let id = user_id(&raw)?;
-    let who = identify(&state.accounts, &headers).await?;
     Ok(json(&user_json(&state.accounts.user_for(&who, id).await?)))
 }
 
@@ -122,12 +118,11 @@ struct PasswordReq {
 /// `PUT /users/{user_id}/password`.
 pub(crate) async fn password(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     axum::extract::Path(raw): axum::extract::Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let id = user_id(&raw)?;
-    let who = identify(&state.accounts, &headers).await?;
     let req: PasswordReq = json_body(&body)?;
     state
         .accounts
@@ -144,12 +139,11 @@ struct SysadminReq {
 /// `PUT /users/{user_id}/sysadmin`.
 pub(crate) async fn sysadmin(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     axum::extract::Path(raw): axum::extract::Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let id = user_id(&raw)?;
-    let who = identify(&state.accounts, &headers).await?;
     let req: SysadminReq = json_body(&body)?;
     state
         .accounts
@@ -161,11 +155,10 @@ pub(crate) async fn sysadmin(
 /// `GET /users/search?username=`: names for any authenticated caller.
 pub(crate) async fn search(
     state: State,
-    headers: HeaderMap,
+    Caller(who): Caller,
     uri: Uri,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let who = identify(&state.accounts, &headers).await?;
     let paging = Paging::from_query(&query)?;
     let Some(part) = query.get("username").filter(|u| !u.is_empty()) else {
         return Err(ApiError::bad_request("username is required"));
