@@ -164,10 +164,13 @@ impl Accounts {
         }
         let who = match username.strip_prefix(berth_auth::robot::ROBOT_PREFIX) {
             Some(robot) => self.robot_login(robot, password).await?,
-            None => self
-                .check_password(username, password)
-                .await?
-                .map(|u| Accounts::identity(&u)),
+            None => match self.verified.fresh(username, password) {
+                Some(who) => Some(who),
+                None => self
+                    .check_password(username, password)
+                    .await?
+                    .map(|u| Accounts::identity(&u)),
+            },
         };
         match &who {
             Some(_) => self.throttle.succeeded(username),
@@ -184,9 +187,6 @@ impl Accounts {
         username: &str,
         password: &str,
     ) -> Result<Option<UserRow>, CoreError> {
-        if let Some(user) = self.verified.fresh(username, password) {
-            return Ok(Some(user));
-        }
         let Some(user) = self.meta.user_by_name(username).await? else {
             // Spend the same time as a real check, so timing does not tell names apart.
             let password = password.to_owned();
@@ -341,7 +341,7 @@ impl Accounts {
         &self,
         name: &str,
     ) -> Result<Option<(ProjectId, bool)>, CoreError> {
-        if let Some(found) = self.projects.get(&name.to_owned()) {
+        if let Some(found) = self.projects.get(name) {
             return Ok(found);
         }
         let found = self.meta.project_access(name).await?;

@@ -104,6 +104,41 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// Pulls of one artifact by one caller within a batch window become one record that says how
+/// many there were (a busy registry pulls thousands of times a second; the log keeps every
+/// pull counted without a row each).
+fn coalesce_pulls(batch: &mut Vec<AuditRecord>) {
+    let pull = Operation::Pull.as_str();
+    let mut counts: std::collections::HashMap<(String, String, String), (usize, u64)> =
+        std::collections::HashMap::new();
+    let mut kept = Vec::with_capacity(batch.len());
+    for r in batch.drain(..) {
+        if r.operation != pull {
+            kept.push(r);
+            continue;
+        }
+        let key = (
+            r.username.clone(),
+            r.resource_type.clone(),
+            r.resource.clone(),
+        );
+        match counts.get_mut(&key) {
+            Some((_, n)) => *n += 1,
+            None => {
+                counts.insert(key, (kept.len(), 1));
+                kept.push(r);
+            }
+        }
+    }
+    for (index, n) in counts.into_values() {
+        if n > 1 {
+            let r = &mut kept[index];
+            r.description = format!("{} ({n} times)", r.description);
+        }
+    }
+    *batch = kept;
+}
+
 async fn write_batches(meta: MetaStore, mut rx: mpsc::Receiver<AuditRecord>) {
     let mut batch = Vec::with_capacity(BATCH);
     loop {
@@ -116,6 +151,7 @@ async fn write_batches(meta: MetaStore, mut rx: mpsc::Receiver<AuditRecord>) {
                 Ok(None) | Err(_) => break,
             }
         }
+        coalesce_pulls(&mut batch);
         if let Err(e) = meta.insert_audit(&batch).await {
             tracing::error!(error = %e, records = batch.len(), "writing audit records failed");
         }
@@ -159,5 +195,54 @@ impl crate::accounts::Accounts {
             .await?;
         filter.projects = Some(vec![row.name]);
         Ok(self.meta().search_audit(&filter, offset, limit).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(operation: Operation, user: &str, resource: &str) -> AuditRecord {
+        AuditRecord {
+            id: 0,
+            project: Some("p".into()),
+            username: user.into(),
+            operation: operation.as_str().into(),
+            resource_type: "artifact".into(),
+            resource: resource.into(),
+            description: format!("{} artifact {resource}", operation.as_str()),
+            success: true,
+            op_time: 1,
+        }
+    }
+
+    #[test]
+    fn pulls_of_one_artifact_by_one_caller_are_counted_in_one_record() {
+        let mut batch = vec![
+            record(Operation::Pull, "a", "p/x:1"),
+            record(Operation::Create, "a", "p/x:1"),
+            record(Operation::Pull, "a", "p/x:1"),
+            record(Operation::Pull, "b", "p/x:1"),
+            record(Operation::Pull, "a", "p/x:1"),
+        ];
+        coalesce_pulls(&mut batch);
+        let shown: Vec<(&str, &str, &str)> = batch
+            .iter()
+            .map(|r| {
+                (
+                    r.operation.as_str(),
+                    r.username.as_str(),
+                    r.description.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("pull", "a", "pull artifact p/x:1 (3 times)"),
+                ("create", "a", "create artifact p/x:1"),
+                ("pull", "b", "pull artifact p/x:1"),
+            ]
+        );
     }
 }

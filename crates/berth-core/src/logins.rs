@@ -8,7 +8,7 @@
 //! node forget the user at once; made on another node, they show within `FRESH_FOR`.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use berth_meta::UserRow;
@@ -20,14 +20,16 @@ const MAX_ENTRIES: usize = 10_000;
 
 struct Verified {
     user: UserRow,
+    /// The identity a fresh login yields, built once.
+    identity: berth_auth::Identity,
     print: [u8; 32],
     checked: Instant,
 }
 
 pub(crate) struct VerifiedLogins {
     key: [u8; 32],
-    entries: Mutex<HashMap<String, Verified>>,
-    robots: Mutex<HashMap<String, VerifiedRobot>>,
+    entries: RwLock<HashMap<String, Verified>>,
+    robots: RwLock<HashMap<String, VerifiedRobot>>,
 }
 
 /// A robot's verified login, keyed by its full name.
@@ -45,8 +47,8 @@ impl VerifiedLogins {
         key[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
         VerifiedLogins {
             key,
-            entries: Mutex::new(HashMap::new()),
-            robots: Mutex::new(HashMap::new()),
+            entries: RwLock::new(HashMap::new()),
+            robots: RwLock::new(HashMap::new()),
         }
     }
 
@@ -60,14 +62,18 @@ impl VerifiedLogins {
         h.finalize().into()
     }
 
-    fn robots(&self) -> MutexGuard<'_, HashMap<String, VerifiedRobot>> {
-        self.robots.lock().unwrap_or_else(PoisonError::into_inner)
+    fn robots(&self) -> RwLockWriteGuard<'_, HashMap<String, VerifiedRobot>> {
+        self.robots.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn robots_read(&self) -> RwLockReadGuard<'_, HashMap<String, VerifiedRobot>> {
+        self.robots.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The robot, when this name and secret were verified less than `FRESH_FOR` ago.
     pub(crate) fn robot_fresh(&self, name: &str, secret: &str) -> Option<berth_auth::Identity> {
         let print = self.robot_print(name, secret);
-        self.robots()
+        self.robots_read()
             .get(name)
             .filter(|v| v.checked.elapsed() < FRESH_FOR && v.print == print)
             .map(|v| v.identity.clone())
@@ -76,7 +82,7 @@ impl VerifiedLogins {
     /// Whether `secret` was verified for the robot against the hash it has now.
     pub(crate) fn robot_matches(&self, name: &str, secret_hash: &str, secret: &str) -> bool {
         let print = self.robot_print(name, secret);
-        self.robots()
+        self.robots_read()
             .get(name)
             .is_some_and(|v| v.secret_hash == secret_hash && v.print == print)
     }
@@ -116,21 +122,26 @@ impl VerifiedLogins {
         h.finalize().into()
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Verified>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> RwLockWriteGuard<'_, HashMap<String, Verified>> {
+        self.entries.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The user, when this name and password were verified less than `FRESH_FOR` ago.
-    pub(crate) fn fresh(&self, username: &str, password: &str) -> Option<UserRow> {
-        let entries = self.lock();
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<String, Verified>> {
+        self.entries.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The user's identity, when this name and password were verified less than
+    /// `FRESH_FOR` ago.
+    pub(crate) fn fresh(&self, username: &str, password: &str) -> Option<berth_auth::Identity> {
+        let entries = self.read();
         let v = entries.get(username)?;
         (v.checked.elapsed() < FRESH_FOR && v.print == self.fingerprint(&v.user, password))
-            .then(|| v.user.clone())
+            .then(|| v.identity.clone())
     }
 
     /// Whether `password` was verified for `user` against the hash it has now.
     pub(crate) fn matches(&self, user: &UserRow, password: &str) -> bool {
-        self.lock().get(&user.username).is_some_and(|v| {
+        self.read().get(&user.username).is_some_and(|v| {
             v.user.id == user.id
                 && v.user.password_hash == user.password_hash
                 && v.print == self.fingerprint(user, password)
@@ -147,6 +158,7 @@ impl VerifiedLogins {
             user.username.clone(),
             Verified {
                 user: user.clone(),
+                identity: crate::accounts::Accounts::identity(user),
                 print,
                 checked: Instant::now(),
             },

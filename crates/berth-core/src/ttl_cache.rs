@@ -3,9 +3,10 @@
 //! this node remove what they touch at once; changes made on another node show here within
 //! `FRESH_FOR`.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 /// How long an entry is trusted.
@@ -13,25 +14,31 @@ pub(crate) const FRESH_FOR: Duration = Duration::from_secs(10);
 const MAX_ENTRIES: usize = 50_000;
 
 pub(crate) struct TtlCache<K, V> {
-    entries: Mutex<HashMap<K, (Instant, V)>>,
+    entries: RwLock<HashMap<K, (Instant, V)>>,
 }
 
 impl<K, V> Default for TtlCache<K, V> {
     fn default() -> Self {
         TtlCache {
-            entries: Mutex::new(HashMap::new()),
+            entries: RwLock::new(HashMap::new()),
         }
     }
 }
 
 impl<K: Hash + Eq, V: Clone> TtlCache<K, V> {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (Instant, V)>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<K, (Instant, V)>> {
+        self.entries.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The value, if it was stored less than `FRESH_FOR` ago.
-    pub(crate) fn get(&self, key: &K) -> Option<V> {
-        self.lock()
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
             .get(key)
             .filter(|(at, _)| at.elapsed() < FRESH_FOR)
             .map(|(_, v)| v.clone())
