@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import secrets
 
 import pytest
@@ -157,3 +159,35 @@ def test_only_an_empty_project_can_be_deleted(user, admin, registry_host):
 
 def test_unknown_api_paths_answer_harbors_404(anon):
     assert_api_error(anon.api("GET", "/no-such-thing"), 404, "NOT_FOUND")
+
+
+def test_deletable_summary_metadata_and_updates(user, admin, registry_host):
+    name = user.create_project()
+    assert assert_api_status(user.api("GET", f"/projects/{name}/_deletable"), 200).json() == {"deletable": True, "message": ""}
+    push_image(user, f"{name}/app", "v1")
+    d = assert_api_status(user.api("GET", f"/projects/{name}/_deletable"), 200).json()
+    assert d["deletable"] is False and "repositories" in d["message"]
+
+    guest_name, guest_pw = admin.create_user()
+    assert_api_status(user.api("POST", f"/projects/{name}/members", json={"role_id": 3, "member_user": {"username": guest_name}}), 201)
+    guest = Harbor(registry_host, guest_name, guest_pw)
+    summary = assert_api_status(guest.api("GET", f"/projects/{name}/summary"), 200).json()
+    assert summary["repo_count"] == 1 and summary["project_admin_count"] == 1 and summary["guest_count"] == 1
+    assert summary["developer_count"] == 0
+    assert_api_error(guest.api("GET", f"/projects/{name}/_deletable"), 403, "FORBIDDEN")
+    assert_api_error(guest.api("GET", f"/projects/{name}/metadatas"), 403, "FORBIDDEN")
+    assert assert_api_status(user.api("GET", f"/projects/{name}/metadatas"), 200).json()["public"] == "false"
+
+    # Made public by its project admin: anonymous callers see it at once.
+    anon = Harbor(registry_host)
+    assert_api_error(anon.api("GET", f"/projects/{name}"), 401, "UNAUTHORIZED")
+    assert_api_error(guest.api("PUT", f"/projects/{name}", json={"metadata": {"public": "true"}}), 403, "FORBIDDEN")
+    assert_api_error(user.api("PUT", f"/projects/{name}", json={"metadata": {"severity": "extreme"}}), 400, "BAD_REQUEST")
+    resp = assert_api_status(user.api("PUT", f"/projects/{name}", json={"metadata": {"public": "true", "auto_scan": True}}), 200)
+    assert resp.content == b""
+    got = assert_api_status(anon.api("GET", f"/projects/{name}"), 200).json()
+    assert got["metadata"]["public"] == "true" and got["metadata"]["auto_scan"] == "true"
+    token = assert_api_status(anon.get("/service/token", params={"service": "harbor-registry", "scope": f"repository:{name}/app:pull"}), 200)
+    payload = token.json()["token"].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["access"][0]["actions"] == ["pull"], "a public project's images are pullable anonymously"

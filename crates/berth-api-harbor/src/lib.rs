@@ -56,7 +56,21 @@ pub fn router(state: Arc<HarborState>) -> Router {
         )
         .route(
             &at("/projects/{project_name_or_id}"),
-            get(projects::get).delete(projects::delete),
+            get(projects::get)
+                .put(projects::update)
+                .delete(projects::delete),
+        )
+        .route(
+            &at("/projects/{project_name_or_id}/_deletable"),
+            get(projects::deletable),
+        )
+        .route(
+            &at("/projects/{project_name_or_id}/summary"),
+            get(projects::summary),
+        )
+        .route(
+            &at("/projects/{project_name_or_id}/metadatas"),
+            get(projects::metadatas),
         )
         .route(
             &at("/projects/{project_name_or_id}/members"),

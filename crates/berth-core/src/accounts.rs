@@ -400,6 +400,77 @@ impl Accounts {
             .await?)
     }
 
+    /// Whether the caller could delete the project now, and why not.
+    pub async fn project_deletable(
+        &self,
+        who: &Identity,
+        key: &ProjectKey,
+    ) -> Result<(bool, String), CoreError> {
+        let row = self.project(who, key).await?;
+        self.require(who, &row, ProjectResource::Project, Verb::Delete)
+            .await?;
+        if row.repo_count > 0 {
+            return Ok((
+                false,
+                format!(
+                    "the project {} contains repositories and cannot be deleted",
+                    row.name
+                ),
+            ));
+        }
+        Ok((true, String::new()))
+    }
+
+    /// A project with the number of members in each role.
+    pub async fn project_summary(
+        &self,
+        who: &Identity,
+        key: &ProjectKey,
+    ) -> Result<(ProjectRow, BTreeMap<i64, i64>), CoreError> {
+        let row = self.project(who, key).await?;
+        let counts = self.meta.role_counts(row.id).await?;
+        Ok((row, counts))
+    }
+
+    /// A project's metadata (`metadata:read`: project admins and maintainers).
+    pub async fn project_metadata(
+        &self,
+        who: &Identity,
+        key: &ProjectKey,
+    ) -> Result<BTreeMap<String, String>, CoreError> {
+        let row = self.project(who, key).await?;
+        self.require(who, &row, ProjectResource::Metadata, Verb::Read)
+            .await?;
+        Ok(row.metadata)
+    }
+
+    /// Updates a project's metadata (project admins and system administrators).
+    pub async fn update_project_metadata(
+        &self,
+        who: &Identity,
+        key: &ProjectKey,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<(), CoreError> {
+        let row = self.project(who, key).await?;
+        self.require(who, &row, ProjectResource::Project, Verb::Update)
+            .await?;
+        let mut checked = BTreeMap::new();
+        for (k, v) in metadata {
+            checked.insert(k.clone(), check_metadata(k, v)?);
+        }
+        self.meta.set_project_metadata(row.id, &checked).await?;
+        self.forget_access();
+        self.audit.record(
+            who,
+            Operation::Update,
+            "project",
+            &row.name,
+            Some(&row.name),
+            true,
+        );
+        Ok(())
+    }
+
     /// Deletes a project; only an empty one can go.
     pub async fn delete_project(&self, who: &Identity, key: &ProjectKey) -> Result<(), CoreError> {
         let row = self.project(who, key).await?;

@@ -257,6 +257,44 @@ impl MetaStore {
         }))
     }
 
+    /// Sets metadata values of a project (inserting or replacing each key).
+    pub async fn set_project_metadata(
+        &self,
+        project: ProjectId,
+        values: &BTreeMap<String, String>,
+    ) -> Result<(), MetaError> {
+        let mut tx = self.write.begin().await?;
+        for (key, value) in values {
+            sqlx::query(
+                "INSERT INTO project_metadata (project_id, name, value) VALUES ($1, $2, $3) \
+                 ON CONFLICT (project_id, name) DO UPDATE SET value = excluded.value",
+            )
+            .bind(project.0)
+            .bind(key)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE projects SET updated_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(project.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many members hold each role on a project.
+    pub async fn role_counts(&self, project: ProjectId) -> Result<BTreeMap<i64, i64>, MetaError> {
+        let rows = sqlx::query(
+            "SELECT role_id, COUNT(*) FROM project_members WHERE project_id = $1 GROUP BY role_id",
+        )
+        .bind(project.0)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
     /// The role a user holds on a project as a direct member.
     pub async fn member_role(
         &self,

@@ -61,6 +61,21 @@ pub(crate) fn project_key(raw: &str, headers: &HeaderMap) -> ProjectKey {
     }
 }
 
+/// Harbor's metadata values are strings; typed JSON values are taken as their text.
+fn metadata_strings(values: BTreeMap<String, Value>) -> Result<BTreeMap<String, String>, ApiError> {
+    values
+        .into_iter()
+        .map(|(key, value)| match value {
+            Value::String(s) => Ok((key, s)),
+            Value::Bool(b) => Ok((key, b.to_string())),
+            Value::Number(n) => Ok((key, n.to_string())),
+            _ => Err(ApiError::bad_request(format!(
+                "invalid value of metadata {key}"
+            ))),
+        })
+        .collect()
+}
+
 #[derive(Deserialize)]
 struct ProjectReq {
     project_name: String,
@@ -83,19 +98,7 @@ pub(crate) async fn create(
     if let Some(public) = req.public {
         metadata.insert("public".to_owned(), public.to_string());
     }
-    for (key, value) in req.metadata {
-        let text = match value {
-            Value::String(s) => s,
-            Value::Bool(b) => b.to_string(),
-            Value::Number(n) => n.to_string(),
-            _ => {
-                return Err(ApiError::bad_request(format!(
-                    "invalid value of metadata {key}"
-                )));
-            }
-        };
-        metadata.insert(key, text);
-    }
+    metadata.extend(metadata_strings(req.metadata)?);
     let id = state
         .accounts
         .create_project(&who, &req.project_name, &metadata)
@@ -182,4 +185,83 @@ pub(crate) async fn delete(
         .delete_project(&who, &project_key(&raw, &headers))
         .await?;
     Ok(empty(StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+struct ProjectUpdate {
+    #[serde(default)]
+    public: Option<bool>,
+    #[serde(default)]
+    metadata: BTreeMap<String, Value>,
+}
+
+/// `PUT /projects/{project_name_or_id}`: the metadata (the name cannot change).
+pub(crate) async fn update(
+    state: State,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: ProjectUpdate = json_body(&body)?;
+    let mut metadata = metadata_strings(req.metadata)?;
+    if let Some(public) = req.public {
+        metadata.insert("public".to_owned(), public.to_string());
+    }
+    state
+        .accounts
+        .update_project_metadata(&who, &project_key(&raw, &headers), &metadata)
+        .await?;
+    Ok(empty(StatusCode::OK))
+}
+
+/// `GET /projects/{project_name_or_id}/_deletable`.
+pub(crate) async fn deletable(
+    state: State,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let (deletable, message) = state
+        .accounts
+        .project_deletable(&who, &project_key(&raw, &headers))
+        .await?;
+    Ok(json(&json!({ "deletable": deletable, "message": message })))
+}
+
+/// `GET /projects/{project_name_or_id}/summary`.
+pub(crate) async fn summary(
+    state: State,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let (row, counts) = state
+        .accounts
+        .project_summary(&who, &project_key(&raw, &headers))
+        .await?;
+    let count = |role: berth_types::Role| counts.get(&role.id()).copied().unwrap_or(0);
+    use berth_types::Role;
+    Ok(json(&json!({
+        "repo_count": row.repo_count,
+        "project_admin_count": count(Role::ProjectAdmin),
+        "maintainer_count": count(Role::Maintainer),
+        "developer_count": count(Role::Developer),
+        "guest_count": count(Role::Guest),
+        "limited_guest_count": count(Role::LimitedGuest),
+    })))
+}
+
+/// `GET /projects/{project_name_or_id}/metadatas`.
+pub(crate) async fn metadatas(
+    state: State,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let metadata = state
+        .accounts
+        .project_metadata(&who, &project_key(&raw, &headers))
+        .await?;
+    Ok(json(&json!(metadata)))
 }
