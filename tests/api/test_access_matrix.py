@@ -172,3 +172,20 @@ def test_a_private_projects_names_stay_out_of_the_catalog_for_others(world):
         assert world.clients[caller].get("/v2/_catalog").status_code == 401
     listed = [p["name"] for p in world.clients["outsider"].api("GET", "/projects", params={"name": world.private}).json()]
     assert listed == []
+
+
+@pytest.mark.parametrize("caller", ["projectAdmin", "developer", "limitedGuest", "outsider"])
+def test_current_user_permissions_follow_the_matrix(world, caller):
+    client = world.clients[caller]
+    pid = world.admin.api("GET", f"/projects/{world.private}").json()["project_id"]
+    resp = client.api("GET", "/users/current/permissions", params={"scope": f"/project/{pid}", "relative": "true"})
+    if caller == "outsider":
+        assert resp.status_code == 403, describe(resp)
+        return
+    held = {(p["resource"], p["action"]) for p in assert_api_status(resp, 200).json()}
+    assert ("repository", "pull") in held
+    assert (("repository", "push") in held) == (caller in PUSH)
+    assert (("member", "create") in held) == (caller == "projectAdmin")
+    assert (("member", "list") in held) == (caller != "limitedGuest")
+    absolute = client.api("GET", "/users/current/permissions", params={"scope": f"/project/{pid}"}).json()
+    assert {"resource": f"/project/{pid}/repository", "action": "pull"} in absolute

@@ -39,6 +39,7 @@ pub fn router(state: Arc<HarborState>) -> Router {
         .route(&at("/users"), get(users::list).post(users::create))
         .route(&at("/users/current"), get(users::current))
         .route(&at("/users/search"), get(users::search))
+        .route(&at("/users/current/permissions"), get(users::permissions))
         .route(&at("/users/{user_id}"), get(users::get))
         .route(
             &at("/users/{user_id}/password"),

@@ -225,6 +225,32 @@ fn holds(holder: Holder, resource: ProjectResource, verb: Verb) -> bool {
         .any(|(r, verbs, columns)| *r == resource && verbs.contains(&verb) && columns[col])
 }
 
+/// Every (resource, action) a member with `role` holds, and those everyone holds on a public
+/// project when `public`.
+pub fn grants(role: Option<Role>, public: bool) -> Vec<(ProjectResource, Verb)> {
+    let mut out = Vec::new();
+    for (resource, verbs, columns) in MATRIX {
+        let held = role.is_some_and(|r| columns[column(Holder::Role(r))])
+            || (public && columns[column(Holder::Public)]);
+        if held {
+            for verb in *verbs {
+                if !out.contains(&(*resource, *verb)) {
+                    out.push((*resource, *verb));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every (resource, action) of the matrix: what a system administrator holds on a project.
+pub fn all_grants() -> Vec<(ProjectResource, Verb)> {
+    MATRIX
+        .iter()
+        .flat_map(|(resource, verbs, _)| verbs.iter().map(move |v| (*resource, *v)))
+        .collect()
+}
+
 /// Whether a member with `role` may do `verb` on `resource` of the project.
 pub fn role_allows(role: Role, resource: ProjectResource, verb: Verb) -> bool {
     holds(Holder::Role(role), resource, verb)

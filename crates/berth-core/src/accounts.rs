@@ -432,6 +432,25 @@ impl Accounts {
         Ok((row, counts))
     }
 
+    /// What the caller holds on a project, as (resource, action) names.
+    pub async fn project_permissions(
+        &self,
+        who: &Identity,
+        project: ProjectId,
+    ) -> Result<Vec<(&'static str, &'static str)>, CoreError> {
+        let row = self.project(who, &ProjectKey::Id(project)).await?;
+        let grants = if who.is_sysadmin() {
+            berth_auth::rbac::all_grants()
+        } else {
+            let role = self.role(who, &row).await?;
+            berth_auth::rbac::grants(role, row.public())
+        };
+        Ok(grants
+            .into_iter()
+            .map(|(r, v)| (r.name(), v.name()))
+            .collect())
+    }
+
     /// A project's metadata (`metadata:read`: project admins and maintainers).
     pub async fn project_metadata(
         &self,

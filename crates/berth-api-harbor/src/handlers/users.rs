@@ -173,3 +173,50 @@ pub(crate) async fn search(
         .collect();
     Ok(paging.respond(&uri, total, Value::Array(items)))
 }
+
+/// `GET /users/current/permissions?scope=/project/<id>&relative=true`: what the caller
+/// holds. Resources are relative to the scope with `relative`, else prefixed with it.
+pub(crate) async fn permissions(
+    state: State,
+    Caller(who): Caller,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    if !who.is_account() {
+        return Err(ApiError::unauthorized());
+    }
+    let scope = query.get("scope").map(String::as_str).unwrap_or("");
+    let relative = query.get("relative").is_some_and(|v| v == "true");
+    let Some(id) = scope
+        .strip_prefix("/project/")
+        .and_then(|rest| rest.parse::<i64>().ok())
+    else {
+        // System scope: what this registry grants at system level so far.
+        let items: Vec<Value> = if who.is_sysadmin() {
+            ["catalog", "project", "user", "audit-log", "robot"]
+                .iter()
+                .map(|r| json!({ "resource": if relative { (*r).to_owned() } else { format!("/system/{r}") }, "action": "*" }))
+                .collect()
+        } else {
+            vec![
+                json!({ "resource": if relative { "project".to_owned() } else { "/system/project".to_owned() }, "action": "create" }),
+            ]
+        };
+        return Ok(json(&Value::Array(items)));
+    };
+    let grants = state
+        .accounts
+        .project_permissions(&who, berth_types::ProjectId(id))
+        .await?;
+    let items: Vec<Value> = grants
+        .into_iter()
+        .map(|(resource, action)| {
+            let resource = match (relative, resource) {
+                (true, r) => r.to_owned(),
+                (false, "project") => scope.to_owned(),
+                (false, r) => format!("{scope}/{r}"),
+            };
+            json!({ "resource": resource, "action": action })
+        })
+        .collect();
+    Ok(json(&Value::Array(items)))
+}
