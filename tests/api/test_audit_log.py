@@ -90,3 +90,15 @@ def test_who_may_read_the_log(admin, registry_host):
     assert_api_status(user.api("GET", "/audit-logs"), 200)
     assert_api_error(user.api("GET", "/projects/library/logs"), 403, "FORBIDDEN")
     assert_api_status(admin.api("GET", "/projects/library/logs"), 200)
+
+
+def test_project_members_below_project_admin_do_not_read_its_audit_records(admin, registry_host):
+    name, password = admin.create_user()
+    owner = Harbor(registry_host, name, password)
+    project = owner.create_project()
+    guest_name, guest_pw = admin.create_user()
+    assert_api_status(owner.api("POST", f"/projects/{project}/members", json={"role_id": 3, "member_user": {"username": guest_name}}), 201)
+    guest = Harbor(registry_host, guest_name, guest_pw)
+    assert records(owner, resource=f"~{project.upper()}"), "fuzzy resource search ignores case"
+    seen = assert_api_status(guest.api("GET", "/audit-logs", params={"page_size": 100, "q": f"resource=~{project.upper()}"}), 200).json()
+    assert [r for r in seen if r["username"] != guest_name] == []

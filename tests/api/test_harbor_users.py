@@ -11,6 +11,7 @@ import time
 import pytest
 
 from berth_api.harbor import Harbor, admin_password, assert_api_error, assert_api_status
+from berth_api.registry import Registry
 from berth_api.server import BerthServer, berth_binary
 
 
@@ -124,13 +125,25 @@ def test_a_generated_admin_password_and_the_operators_reset(berth_server: BerthS
 
 
 def test_failed_logins_are_throttled_per_user(admin, registry_host):
-    user, uid = new_user(admin)
-    name = user.session.auth[0]
+    name, password = admin.create_user()
     wrong = Harbor(registry_host, name, "Wr0ngPassword")
     for _ in range(10):
         assert_api_error(wrong.api("GET", "/users/current"), 401, "UNAUTHORIZED")
     # Now even the right password is refused for a while, on the API and on /v2 ...
+    user = Harbor(registry_host, name, password)
     assert_api_error(user.api("GET", "/users/current"), 401, "UNAUTHORIZED")
     assert user.get("/v2/").status_code == 401
-    # ... while other users go on working.
+    # ... while other users go on working, including one whose login is verified already,
+    # whatever others try with its name (never the suite's administrator: the lockout lasts
+    # five minutes).
     assert_api_status(admin.api("GET", "/users/current"), 200)
+    busy, _ = new_user(admin)
+    for _ in range(12):
+        Harbor(registry_host, busy.session.auth[0], "Wr0ngPassword").api("GET", "/users/current")
+    assert_api_status(busy.api("GET", "/users/current"), 200)
+
+
+def test_implausible_user_names_are_refused_cleanly(registry_host):
+    for name in ("nul\x00name", "x" * 300, "line\nbreak"):
+        assert_api_error(Harbor(registry_host, name, "Passw0rdX").api("GET", "/users/current"), 401, "UNAUTHORIZED")
+        assert Registry(registry_host, (name, "Passw0rdX")).get("/v2/").status_code == 401

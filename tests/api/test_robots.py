@@ -59,8 +59,8 @@ def test_a_project_robot_pushes_and_pulls_its_project_only(owned, admin, registr
     assert robot.get(f"/v2/{project}/app/tags/list").json()["tags"] == ["v1"]
     assert token_actions(robot, f"{project}/app") == ["pull", "push"]
     # Not a member anywhere else, and no deletes.
-    assert robot.delete(f"/v2/{project}/app/manifests/{image.digest}").status_code == 403
-    assert robot.post("/v2/library/x/blobs/uploads/").status_code == 403
+    assert robot.delete(f"/v2/{project}/app/manifests/{image.digest}").status_code == 401
+    assert robot.post("/v2/library/x/blobs/uploads/").status_code == 401
     assert robot.get("/v2/_catalog").status_code == 401
     # The robot is listed for the project, with no secret.
     listed = assert_api_status(owner.api("GET", "/robots", params={"q": f"Level=project,ProjectID={pid}"}), 200).json()
@@ -102,7 +102,7 @@ def test_a_system_robot_reads_the_catalog_and_every_project(owned, admin, regist
     robot = Registry(registry_host, (created["name"], created["secret"]))
     assert robot.get("/v2/_catalog", params={"n": 10000}).status_code == 200
     assert robot.get(f"/v2/{project}/private/tags/list").status_code == 200
-    assert robot.post(f"/v2/{project}/private/blobs/uploads/").status_code == 403
+    assert robot.post(f"/v2/{project}/private/blobs/uploads/").status_code == 401
     assert any(r["name"] == created["name"] for r in assert_api_status(admin.api("GET", "/robots", params={"page_size": 100}), 200).json())
 
 
@@ -132,3 +132,14 @@ def test_disable_refresh_and_delete(owned, registry_host):
     assert_api_status(owner.api("DELETE", f"/robots/{rid}"), 200)
     assert Registry(registry_host, (name, "Chosen5ecret")).get(f"/v2/{project}/x/tags/list").status_code == 401
     assert_api_error(owner.api("GET", f"/robots/{rid}"), 404, "NOT_FOUND")
+
+
+def test_a_robot_creates_robots_only_within_its_own_rights(owned, registry_host):
+    owner, project, pid = owned
+    body = robot_body(project, ("robot", "create"), ("repository", "pull"))
+    maker = assert_api_status(owner.api("POST", "/robots", json=body), 201).json()
+    robot = Harbor(registry_host, maker["name"], maker["secret"])
+    assert_api_error(robot.api("POST", "/robots", json=robot_body(project, ("repository", "push"))), 403, "FORBIDDEN")
+    assert_api_error(robot.api("POST", "/robots", json=robot_body(project, ("member", "create"))), 403, "FORBIDDEN")
+    child = assert_api_status(robot.api("POST", "/robots", json=robot_body(project, ("repository", "pull"))), 201).json()
+    assert child["name"].startswith(f"robot${project}+")

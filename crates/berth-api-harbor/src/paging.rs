@@ -60,10 +60,10 @@ impl Paging {
 
     fn link(&self, uri: &Uri, total: i64) -> Option<String> {
         let mut links = Vec::new();
-        if self.page > 1 && (self.page - 1) * self.size < total {
+        if self.page > 1 && (self.page - 1).saturating_mul(self.size) < total {
             links.push(format!("<{}>; rel=\"prev\"", self.url(uri, self.page - 1)));
         }
-        if self.page * self.size < total {
+        if self.page.saturating_mul(self.size) < total {
             links.push(format!("<{}>; rel=\"next\"", self.url(uri, self.page + 1)));
         }
         (!links.is_empty()).then(|| links.join(" , "))

@@ -96,9 +96,12 @@ impl OciState {
                 .authorize(&identity, resource.clone(), action)
                 .await
         };
+        // As in Harbor, a caller who may not do this is challenged (401) whether or not it
+        // authenticated: clients then report "unauthorized" or "denied" themselves.
         decision.map_err(|d| match d {
-            Denial::Unauthenticated => self.challenge(headers, &resource, action),
-            Denial::Forbidden => OciError::denied(),
+            Denial::Unauthenticated | Denial::Forbidden => {
+                self.challenge(headers, &resource, action)
+            }
             Denial::Unavailable => OciError::unavailable(),
         })
     }

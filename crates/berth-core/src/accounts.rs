@@ -158,19 +158,30 @@ impl Accounts {
         password: &str,
         from: Option<std::net::IpAddr>,
     ) -> Result<Option<Identity>, CoreError> {
-        if self.throttle.blocked(username, from) {
+        let robot = username.strip_prefix(berth_auth::robot::ROBOT_PREFIX);
+        // A login verified moments ago goes through, whatever others try with that name:
+        // the throttle slows down only attempts that need a check.
+        let fresh = match robot {
+            Some(_) => self.verified.robot_fresh(username, password),
+            None => self.verified.fresh(username, password),
+        };
+        if fresh.is_some() {
+            return Ok(fresh);
+        }
+        let plausible = !username.is_empty()
+            && username.len() <= 255
+            && !username.chars().any(char::is_control);
+        if !plausible || self.throttle.blocked(username, from) {
+            self.throttle.failed(username, from);
             self.audit.failed_login(username);
             return Ok(None);
         }
-        let who = match username.strip_prefix(berth_auth::robot::ROBOT_PREFIX) {
-            Some(robot) => self.robot_login(robot, password).await?,
-            None => match self.verified.fresh(username, password) {
-                Some(who) => Some(who),
-                None => self
-                    .check_password(username, password)
-                    .await?
-                    .map(|u| Accounts::identity(&u)),
-            },
+        let who = match robot {
+            Some(name) => self.robot_login(name, password).await?,
+            None => self
+                .check_password(username, password)
+                .await?
+                .map(|u| Accounts::identity(&u)),
         };
         match &who {
             Some(_) => self.throttle.succeeded(username),

@@ -91,7 +91,17 @@ impl Audit {
         });
     }
 
-    fn send(&self, record: AuditRecord) {
+    fn send(&self, mut record: AuditRecord) {
+        // Text from requests may hold characters a database refuses (PostgreSQL: NUL).
+        for field in [
+            &mut record.username,
+            &mut record.resource,
+            &mut record.description,
+        ] {
+            if field.chars().any(char::is_control) {
+                *field = field.chars().filter(|c| !c.is_control()).collect();
+            }
+        }
         if self.tx.try_send(record).is_err() {
             tracing::warn!("audit log queue is full or closed: a record was dropped");
         }
@@ -153,7 +163,13 @@ async fn write_batches(meta: MetaStore, mut rx: mpsc::Receiver<AuditRecord>) {
         }
         coalesce_pulls(&mut batch);
         if let Err(e) = meta.insert_audit(&batch).await {
-            tracing::error!(error = %e, records = batch.len(), "writing audit records failed");
+            // One bad record must not take the batch with it: write them one by one.
+            tracing::warn!(error = %e, records = batch.len(), "audit batch failed; writing records singly");
+            for record in &batch {
+                if let Err(e) = meta.insert_audit(std::slice::from_ref(record)).await {
+                    tracing::error!(error = %e, "writing an audit record failed");
+                }
+            }
         }
         batch.clear();
     }
@@ -161,7 +177,7 @@ async fn write_batches(meta: MetaStore, mut rx: mpsc::Receiver<AuditRecord>) {
 
 impl crate::accounts::Accounts {
     /// Audit records the caller may read: everything for system administrators, the
-    /// records of their projects for other users.
+    /// records of the projects they administer (`log:list`) for other users.
     pub async fn audit_logs(
         &self,
         who: &Identity,

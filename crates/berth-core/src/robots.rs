@@ -91,6 +91,48 @@ fn generate_secret() -> String {
     }
 }
 
+/// A robot that creates robots may give them only what it holds itself (Harbor refuses
+/// the rest with 403).
+fn within_creators_rights(who: &Identity, wanted: &[RobotPermission]) -> Result<(), CoreError> {
+    let Identity::Robot {
+        project,
+        permissions,
+        ..
+    } = who
+    else {
+        return Ok(());
+    };
+    for entry in wanted {
+        for access in &entry.access {
+            let held = match entry.kind.as_str() {
+                "system" => {
+                    berth_auth::robot::system_allows(permissions, &access.resource, &access.action)
+                }
+                _ if entry.namespace == "*" => permissions.iter().any(|p| {
+                    p.kind == "project"
+                        && p.namespace == "*"
+                        && p.access.iter().any(|a| {
+                            a.resource == access.resource
+                                && a.action == access.action
+                                && a.effect != "deny"
+                        })
+                }),
+                _ => berth_auth::robot::project_allows(
+                    permissions,
+                    &entry.namespace,
+                    &access.resource,
+                    &access.action,
+                    project.is_some(),
+                ),
+            };
+            if !held {
+                return Err(CoreError::Forbidden);
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Accounts {
     /// The project of a project-level request: its one permission entry names it.
     async fn robot_project(
@@ -116,8 +158,15 @@ impl Accounts {
                         "a project robot's permission must name its project".into(),
                     ));
                 }
-                let key = ProjectKey::Name(only.namespace.clone());
-                let row = self.project(who, &key).await?;
+                // robot:<verb> on the project is what it takes (a robot that creates robots
+                // need not hold project:read too).
+                let row = self
+                    .meta()
+                    .project_by_name(&only.namespace)
+                    .await?
+                    .ok_or_else(|| {
+                        CoreError::NotFound(format!("project {} not found", only.namespace))
+                    })?;
                 self.require(who, &row, ProjectResource::Robot, verb)
                     .await?;
                 Ok(Some((row.id, row.name)))
@@ -163,6 +212,7 @@ impl Accounts {
         let project = self
             .robot_project(who, &req.level, &req.permissions, Verb::Create)
             .await?;
+        within_creators_rights(who, &req.permissions)?;
         let secret = match req.secret {
             Some(s) => {
                 s.parse::<Password>()
@@ -383,9 +433,6 @@ impl Accounts {
         secret: &str,
     ) -> Result<Option<Identity>, CoreError> {
         let full = format!("{ROBOT_PREFIX}{name}");
-        if let Some(identity) = self.verified().robot_fresh(&full, secret) {
-            return Ok(Some(identity));
-        }
         let (project, short) = match name.split_once('+') {
             Some((p, n)) => (Some(p), n),
             None => (None, name),

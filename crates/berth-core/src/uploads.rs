@@ -261,9 +261,13 @@ impl Registry {
         if self.meta.upload(repo, id).await?.is_none() {
             return Err(CoreError::BlobUploadUnknown);
         }
+        // Held like a chunk or a completion, so a cancel never removes a session's content
+        // from under one of them.
+        let session = self.blobs.open_upload(id).await?;
         self.meta.delete_upload(id).await?;
         self.hashes.forget(id);
         self.discard_parts(id).await;
+        drop(session);
         Ok(())
     }
 

@@ -114,8 +114,11 @@ impl MetaStore {
             }
         }
         if let Some(part) = &filter.resource_contains {
-            texts.push(format!("%{}%", part.replace(['%', '_', '\\'], "")));
-            conditions.push(format!("resource LIKE ${}", texts.len()));
+            texts.push(format!(
+                "%{}%",
+                part.to_lowercase().replace(['%', '_', '\\'], "")
+            ));
+            conditions.push(format!("LOWER(resource) LIKE ${}", texts.len()));
         }
         let base = texts.len();
         for (op, value) in [(">=", filter.from), ("<=", filter.to)] {
@@ -172,14 +175,14 @@ impl MetaStore {
         Ok((records, total))
     }
 
-    /// Names of the projects a user is a direct member of.
+    /// Names of the projects a user is a project admin of (who holds `log:list` there).
     pub async fn member_projects(
         &self,
         user: berth_types::UserId,
     ) -> Result<Vec<String>, MetaError> {
         let rows = sqlx::query(
             "SELECT p.name FROM project_members pm JOIN projects p ON p.id = pm.project_id \
-             WHERE pm.entity_type = 'u' AND pm.entity_id = $1",
+             WHERE pm.entity_type = 'u' AND pm.entity_id = $1 AND pm.role_id = 1",
         )
         .bind(user.0)
         .fetch_all(&self.read)

@@ -123,6 +123,13 @@ impl UploadSession for FsUploadSession {
             if file.metadata()?.len() < len {
                 return Err(shorter_than_recorded());
             }
+            // The path must still name the file this session holds: never rename another
+            // file over a blob.
+            let held = file.metadata()?;
+            let named = std::fs::metadata(&from)?;
+            if named.ino() != held.ino() || named.dev() != held.dev() {
+                return Err(shorter_than_recorded());
+            }
             file.set_len(len)?;
             commit(&file, &from, &to, durable)
         })
