@@ -18,7 +18,7 @@ use std::io::{Seek, SeekFrom};
 
 use crate::{BlobError, BlobKey, BlobStore, ByteRange, ByteStream, Check, UploadSession};
 use io::{blocking, commit, create_durable_dirs, not_found_as_none, read_ahead, write_stream};
-use session::{FsUploadSession, lock_data_file};
+use session::{FsUploadSession, try_lock_data_file};
 
 /// Blob storage in a local directory.
 #[derive(Debug, Clone)]
@@ -125,8 +125,17 @@ impl BlobStore for FsStore {
 
     async fn open_upload(&self, upload: &UploadId) -> Result<Box<dyn UploadSession>, BlobError> {
         let path = self.upload_path(upload);
-        let locked = path.clone();
-        let file = blocking(move || lock_data_file(&locked)).await?;
+        // Another request holding the session (a slow chunk, say) is waited for here, asleep,
+        // not on a thread of the blocking pool.
+        let mut pause = std::time::Duration::from_millis(1);
+        let file = loop {
+            let attempt = path.clone();
+            if let Some(file) = blocking(move || try_lock_data_file(&attempt)).await? {
+                break file;
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(50));
+        };
         Ok(Box::new(FsUploadSession {
             file: Arc::new(file),
             path,

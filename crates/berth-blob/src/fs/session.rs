@@ -1,11 +1,12 @@
 //! Upload sessions on the filesystem: one data file per session, written in place.
 //!
-//! `uploads/<id>` is one file that holds the session's bytes at their offsets (no
-//! directory per session: creating and removing one costs more than the file itself). A writer holds the file
-//! locked (`flock`, so other processes sharing the directory wait too) while the caller
-//! decides where to write and records what was written; bytes past the recorded size (a
-//! chunk that broke off or lost a race) are never read and are cut off when the file
-//! becomes a blob. Completion renames the file into its blob key: no copy.
+//! `uploads/<id>` is one file that holds the session's bytes at their offsets (no directory
+//! per session: creating and removing one costs more than the file itself). A writer holds
+//! the file locked (`flock`, so other processes sharing the directory wait too; waiters
+//! sleep, they do not hold a thread) while the caller decides where to write and records
+//! what was written; bytes past the recorded size (a chunk that broke off or lost a race)
+//! are never read and are cut off when the file becomes a blob. Completion renames the file
+//! into its blob key: no copy.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom};
@@ -47,8 +48,10 @@ fn gone(e: BlobError) -> BlobError {
     }
 }
 
-/// Opens and locks the session's data file, creating it when missing.
-pub(super) fn lock_data_file(path: &Path) -> std::io::Result<File> {
+/// Opens and locks the session's data file, creating it when missing; `None` when another
+/// request (or process) holds it now. Never waits: waiting is the caller's, off the
+/// blocking pool.
+pub(super) fn try_lock_data_file(path: &Path) -> std::io::Result<Option<File>> {
     loop {
         let file = OpenOptions::new()
             .read(true)
@@ -56,12 +59,16 @@ pub(super) fn lock_data_file(path: &Path) -> std::io::Result<File> {
             .create(true)
             .truncate(false)
             .open(path)?;
-        file.lock()?;
-        // While this waited, a completion may have renamed the file into a blob, or a
-        // cancel removed it: hold only the file that is still the session's.
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        }
+        // A completion may have renamed the file into a blob, or a cancel removed it,
+        // between our open and our lock: hold only the file that is still the session's.
         let held = file.metadata()?;
         match std::fs::metadata(path) {
-            Ok(now) if now.ino() == held.ino() && now.dev() == held.dev() => return Ok(file),
+            Ok(now) if now.ino() == held.ino() && now.dev() == held.dev() => return Ok(Some(file)),
             Ok(_) => continue,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e),
