@@ -9,7 +9,7 @@ use http::{HeaderMap, header};
 use crate::{OciError, OciState};
 
 /// Credentials a request carries.
-pub(crate) enum Credentials {
+enum Credentials {
     None,
     Basic {
         user: String,
@@ -20,7 +20,7 @@ pub(crate) enum Credentials {
     Other,
 }
 
-pub(crate) fn credentials(headers: &HeaderMap) -> Credentials {
+fn credentials(headers: &HeaderMap) -> Credentials {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Credentials::None;
     };
@@ -77,7 +77,7 @@ impl OciState {
     }
 
     /// The permit for `action` on `resource`, or the error that refuses it (401 with a
-    /// challenge, or 403).
+    /// challenge).
     pub(crate) async fn permit(
         &self,
         headers: &HeaderMap,
@@ -87,7 +87,7 @@ impl OciState {
         let identity = self.identify(headers).await?;
         // A read without any credentials is always challenged, even where anonymous pulls
         // are allowed: that is what makes docker fetch a (possibly anonymous) token.
-        let bare = matches!(credentials(headers), Credentials::None)
+        let bare = !headers.contains_key(header::AUTHORIZATION)
             && matches!(resource, Resource::Repository(_));
         let decision = if bare {
             Err(Denial::Unauthenticated)
@@ -120,7 +120,7 @@ impl OciState {
     /// that did not do (or asked for the catalog), else the token service with the scope
     /// it needs.
     fn challenge(&self, headers: &HeaderMap, resource: &Resource, action: Action) -> OciError {
-        let sent_credentials = !matches!(credentials(headers), Credentials::None);
+        let sent_credentials = headers.contains_key(header::AUTHORIZATION);
         let value = if sent_credentials || matches!(resource, Resource::Catalog) {
             "Basic realm=\"harbor\"".to_owned()
         } else {

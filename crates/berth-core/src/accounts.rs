@@ -364,18 +364,18 @@ impl Accounts {
         &self.meta
     }
 
-    /// The id of the project `key` names, once the caller is known to hold `verb` on
-    /// `resource` there. A project the caller may not even read answers as a refusal.
+    /// The project `key` names, once the caller is known to hold `verb` on `resource`
+    /// there. A project the caller may not even read answers as a refusal.
     pub(crate) async fn project_for(
         &self,
         who: &Identity,
         key: &ProjectKey,
         resource: ProjectResource,
         verb: Verb,
-    ) -> Result<ProjectId, CoreError> {
+    ) -> Result<ProjectRow, CoreError> {
         let row = self.project(who, key).await?;
         self.require(who, &row, resource, verb).await?;
-        Ok(row.id)
+        Ok(row)
     }
 
     /// Whether a project of that name exists (Harbor answers this to anyone).

@@ -206,8 +206,8 @@ impl crate::accounts::Accounts {
         limit: i64,
     ) -> Result<(Vec<AuditRecord>, i64), crate::CoreError> {
         use berth_auth::rbac::{ProjectResource, Verb};
-        let row = self.project(who, key).await?;
-        self.project_for(who, key, ProjectResource::Log, Verb::List)
+        let row = self
+            .project_for(who, key, ProjectResource::Log, Verb::List)
             .await?;
         filter.projects = Some(vec![row.name]);
         Ok(self.meta().search_audit(&filter, offset, limit).await?)

@@ -22,16 +22,6 @@ fn role(id: i64) -> Result<Role, CoreError> {
 }
 
 impl Accounts {
-    /// A project's name for its audit records (`None` if it went away meanwhile).
-    async fn project_name(&self, id: berth_types::ProjectId) -> Option<String> {
-        self.meta()
-            .project_by_id(id)
-            .await
-            .ok()
-            .flatten()
-            .map(|p| p.name)
-    }
-
     pub async fn list_members(
         &self,
         who: &Identity,
@@ -45,7 +35,7 @@ impl Accounts {
             .await?;
         Ok(self
             .meta()
-            .list_members(project, name, offset, limit)
+            .list_members(project.id, name, offset, limit)
             .await?)
     }
 
@@ -59,7 +49,7 @@ impl Accounts {
             .project_for(who, key, ProjectResource::Member, Verb::Read)
             .await?;
         self.meta()
-            .member(project, id)
+            .member(project.id, id)
             .await?
             .ok_or_else(|| CoreError::NotFound(format!("member {id} not found")))
     }
@@ -83,14 +73,14 @@ impl Accounts {
         let Some(user) = found else {
             return Err(CoreError::NotFound("user not found".into()));
         };
-        let id = self.meta().add_member(project, user.id, role).await?;
+        let id = self.meta().add_member(project.id, user.id, role).await?;
         self.forget_access();
         self.audit().record(
             who,
             Operation::Create,
             "member",
-            &format!("{key}/{}", user.username),
-            self.project_name(project).await.as_deref(),
+            &format!("{}/{}", project.name, user.username),
+            Some(&project.name),
             true,
         );
         Ok(id)
@@ -107,14 +97,14 @@ impl Accounts {
             .project_for(who, key, ProjectResource::Member, Verb::Update)
             .await?;
         let role = role(role_id)?;
-        if self.meta().set_member_role(project, id, role).await? {
+        if self.meta().set_member_role(project.id, id, role).await? {
             self.forget_access();
             self.audit().record(
                 who,
                 Operation::Update,
                 "member",
-                &format!("{key}/{id}"),
-                self.project_name(project).await.as_deref(),
+                &format!("{}/{id}", project.name),
+                Some(&project.name),
                 true,
             );
             Ok(())
@@ -132,14 +122,14 @@ impl Accounts {
         let project = self
             .project_for(who, key, ProjectResource::Member, Verb::Delete)
             .await?;
-        if self.meta().delete_member(project, id).await? {
+        if self.meta().delete_member(project.id, id).await? {
             self.forget_access();
             self.audit().record(
                 who,
                 Operation::Delete,
                 "member",
-                &format!("{key}/{id}"),
-                self.project_name(project).await.as_deref(),
+                &format!("{}/{id}", project.name),
+                Some(&project.name),
                 true,
             );
             Ok(())

@@ -40,6 +40,8 @@ pub struct RobotUpdate {
 pub struct RobotView {
     pub row: RobotRow,
     pub full_name: String,
+    /// The project of a project-level robot.
+    pub project: Option<String>,
     pub permissions: Vec<RobotPermission>,
 }
 
@@ -184,6 +186,7 @@ impl Accounts {
         RobotView {
             row,
             full_name,
+            project: project.map(str::to_owned),
             permissions,
         }
     }
@@ -325,7 +328,7 @@ impl Accounts {
         update: RobotUpdate,
     ) -> Result<(), CoreError> {
         let current = self.robot(who, id).await?;
-        let project = self.project_name_of(&current.row).await?;
+        let project = current.project.clone();
         self.require_robot_access(who, project.as_deref(), Verb::Update)
             .await?;
         if update.name != current.row.name && update.name != current.full_name {
@@ -384,7 +387,7 @@ impl Accounts {
         secret: Option<String>,
     ) -> Result<Option<String>, CoreError> {
         let current = self.robot(who, id).await?;
-        let project = self.project_name_of(&current.row).await?;
+        let project = current.project.clone();
         self.require_robot_access(who, project.as_deref(), Verb::Update)
             .await?;
         let (secret, shown) = match secret {
@@ -409,7 +412,7 @@ impl Accounts {
 
     pub async fn delete_robot(&self, who: &Identity, id: i64) -> Result<(), CoreError> {
         let current = self.robot(who, id).await?;
-        let project = self.project_name_of(&current.row).await?;
+        let project = current.project.clone();
         self.require_robot_access(who, project.as_deref(), Verb::Delete)
             .await?;
         self.meta().delete_robot(id).await?;

@@ -43,8 +43,6 @@ pub enum ProjectScope {
 /// Filters of a project listing.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectFilter {
-    /// Exact name.
-    pub name: Option<String>,
     /// Names containing this (case-insensitively).
     pub name_contains: Option<String>,
     pub public: Option<bool>,
@@ -185,10 +183,6 @@ impl MetaStore {
                  AND pm.entity_type = 'u' AND pm.entity_id = {}))",
                 user.0
             )),
-        }
-        if let Some(name) = &filter.name {
-            texts.push(name.clone());
-            conditions.push(format!("p.name = ${}", texts.len()));
         }
         if let Some(part) = &filter.name_contains {
             texts.push(format!("%{}%", like_escape(&part.to_lowercase())));

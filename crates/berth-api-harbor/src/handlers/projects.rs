@@ -129,7 +129,6 @@ pub(crate) async fn list(
         Some(_) => return Err(ApiError::bad_request("public must be true or false")),
     };
     let filter = ProjectFilter {
-        name: None,
         name_contains: query.get("name").filter(|n| !n.is_empty()).cloned(),
         public,
     };

@@ -10,7 +10,6 @@ use berth_auth::token::SERVICE;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::OciState;
-use crate::access::{Credentials, credentials};
 
 /// Issues a token for the scopes asked for (repeated `scope` parameters, each possibly
 /// holding several space-separated scopes), granting what the caller holds.
@@ -47,7 +46,7 @@ pub async fn token(
         Err(e) => return e.into_response(),
     };
     let anonymous = matches!(who, Identity::Anonymous);
-    if anonymous && (scopes.is_empty() || !matches!(credentials(&headers), Credentials::None)) {
+    if anonymous && (scopes.is_empty() || headers.contains_key(header::AUTHORIZATION)) {
         // `docker login` with a wrong password, or no credentials and nothing to ask for.
         let mut resp = StatusCode::UNAUTHORIZED.into_response();
         resp.headers_mut().insert(
