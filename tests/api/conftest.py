@@ -13,6 +13,7 @@ import os
 import pytest
 import requests
 
+from berth_api.harbor import Harbor, admin_password
 from berth_api.registry import Registry, describe, unique_repo
 from berth_api.server import BerthServer
 
@@ -42,6 +43,19 @@ def reg(registry_host) -> Registry:
     if resp.status_code != 200:
         pytest.fail(f"registry at {registry_host} did not answer GET /v2/: {describe(resp)}", pytrace=False)
     return client
+
+
+@pytest.fixture(scope="module")
+def admin(registry_host) -> Harbor:
+    """The system administrator's API client (modules may define their own)."""
+    return Harbor(registry_host, "admin", admin_password())
+
+
+@pytest.fixture(scope="module")
+def user(admin, registry_host) -> Harbor:
+    """A new user without any role: one per module."""
+    name, password = admin.create_user()
+    return Harbor(registry_host, name, password)
 
 
 @pytest.fixture

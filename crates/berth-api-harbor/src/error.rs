@@ -28,6 +28,10 @@ impl ApiError {
     pub fn unauthorized() -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "unauthorized")
     }
+
+    pub fn forbidden() -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "FORBIDDEN", "forbidden")
+    }
 }
 
 impl From<CoreError> for ApiError {

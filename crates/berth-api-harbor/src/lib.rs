@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::get;
+use berth_core::Registry;
 use berth_core::accounts::Accounts;
 
 pub use error::ApiError;
@@ -20,6 +21,11 @@ pub use error::ApiError;
 /// What the Harbor API handlers need.
 pub struct HarborState {
     pub accounts: Accounts,
+    pub registry: Arc<Registry>,
+    /// The URL clients reach berth at, when configured (else taken from each request).
+    pub external_url: Option<String>,
+    /// Whether berth serves TLS itself.
+    pub tls: bool,
 }
 
 pub(crate) type State = axum::extract::State<Arc<HarborState>>;
@@ -29,13 +35,21 @@ pub const API: &str = "/api/v2.0";
 
 /// The `/api` router.
 pub fn router(state: Arc<HarborState>) -> Router {
-    use handlers::{audit, members, projects, robots, users};
+    use handlers::{audit, configurations, members, projects, robots, system, users};
     // Full paths rather than a nested router, so handlers see the request's whole URI (paging
     // links are built from it).
     let at = |path: &str| format!("{API}{path}");
     Router::new()
         .route("/api/version", get(handlers::version))
         .route(&at("/ping"), get(handlers::ping))
+        .route(&at("/health"), get(system::health))
+        .route(&at("/systeminfo"), get(system::info))
+        .route(&at("/systeminfo/volumes"), get(system::volumes))
+        .route(&at("/systeminfo/getcert"), get(system::getcert))
+        .route(
+            &at("/configurations"),
+            get(configurations::get).put(configurations::put),
+        )
         .route(&at("/users"), get(users::list).post(users::create))
         .route(&at("/users/current"), get(users::current))
         .route(&at("/users/search"), get(users::search))

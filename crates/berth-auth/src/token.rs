@@ -57,8 +57,6 @@ pub struct Grant {
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
-    /// Lifetime of a token, in seconds.
-    ttl: u64,
 }
 
 /// A signed token and its lifetime.
@@ -70,22 +68,28 @@ pub struct Issued {
 }
 
 impl TokenKeys {
-    /// `secret` is the shared signing key (at least 32 bytes); `ttl_seconds` the lifetime.
-    pub fn new(secret: &[u8], ttl_seconds: u64) -> Result<TokenKeys, String> {
+    /// `secret` is the shared signing key (at least 32 bytes).
+    pub fn new(secret: &[u8]) -> Result<TokenKeys, String> {
         let bad = |e: jsonwebtoken::errors::Error| format!("token key: {e}");
         Ok(TokenKeys {
             encoding: EncodingKey::from_secret(secret).map_err(bad)?,
             decoding: DecodingKey::from_secret(secret).map_err(bad)?,
-            ttl: ttl_seconds,
         })
     }
 
-    pub fn issue(&self, subject: &str, access: Vec<Access>, now: u64) -> Result<Issued, String> {
+    /// A token for `subject` valid from `now` for `ttl` seconds.
+    pub fn issue(
+        &self,
+        subject: &str,
+        access: Vec<Access>,
+        now: u64,
+        ttl: u64,
+    ) -> Result<Issued, String> {
         let claims = Claims {
             iss: ISSUER.to_owned(),
             sub: subject.to_owned(),
             aud: SERVICE.to_owned(),
-            exp: now + self.ttl,
+            exp: now + ttl,
             nbf: now,
             iat: now,
             jti: uuid::Uuid::new_v4().simple().to_string(),
@@ -95,7 +99,7 @@ impl TokenKeys {
             .map_err(|e| format!("signing a token: {e}"))?;
         Ok(Issued {
             token,
-            expires_in: self.ttl,
+            expires_in: ttl,
             issued_at: now,
         })
     }
@@ -131,22 +135,26 @@ mod tests {
 
     #[test]
     fn issued_tokens_verify_and_others_do_not() {
-        let keys = TokenKeys::new(&[7u8; 32], 1800).expect("keys");
+        let keys = TokenKeys::new(&[7u8; 32]).expect("keys");
         let access = vec![Access {
             kind: "repository".into(),
             name: "library/app".into(),
             actions: vec!["pull".into()],
         }];
-        let issued = keys.issue("alice", access.clone(), now()).expect("issue");
+        let issued = keys
+            .issue("alice", access.clone(), now(), 1800)
+            .expect("issue");
         let grant = keys.verify(&issued.token).expect("valid");
         assert_eq!(grant.subject, "alice");
         assert!(grant.access[0].allows("repository", "library/app", "pull"));
         assert!(!grant.access[0].allows("repository", "library/app", "push"));
         assert!(!grant.access[0].allows("repository", "library/other", "pull"));
 
-        let other = TokenKeys::new(&[8u8; 32], 1800).expect("keys");
+        let other = TokenKeys::new(&[8u8; 32]).expect("keys");
         assert!(other.verify(&issued.token).is_none(), "another key");
-        let expired = keys.issue("alice", access, now() - 4000).expect("issue");
+        let expired = keys
+            .issue("alice", access, now() - 4000, 1800)
+            .expect("issue");
         assert!(keys.verify(&expired.token).is_none(), "expired");
         assert!(keys.verify("not.a.token").is_none());
     }

@@ -23,4 +23,4 @@ pub use error::BlobError;
 pub use fs::FsStore;
 pub use key::BlobKey;
 pub use s3::{S3Config, S3Store};
-pub use store::{BlobStore, ByteRange, ByteStream, Check, UploadSession};
+pub use store::{BlobStore, ByteRange, ByteStream, Capacity, Check, UploadSession};

@@ -60,6 +60,19 @@ pub trait BlobStore: Send + Sync + 'static {
 
     /// A short name for logs and health reports ("filesystem", "s3").
     fn kind(&self) -> &'static str;
+
+    /// The size of the volume that holds the blobs and its free space, where the backend
+    /// can tell (object storage cannot).
+    async fn capacity(&self) -> Result<Option<Capacity>, BlobError> {
+        Ok(None)
+    }
+}
+
+/// A storage volume's size and free space, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    pub total: u64,
+    pub free: u64,
 }
 
 /// An upload session's content, opened by [`BlobStore::open_upload`].

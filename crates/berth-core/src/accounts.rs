@@ -13,6 +13,7 @@ use berth_types::{Password, ProjectId, ProjectName, UserId, Username};
 use crate::CoreError;
 use crate::audit::{Audit, Operation};
 use crate::logins::VerifiedLogins;
+use crate::settings::Settings;
 use crate::ttl_cache::TtlCache;
 
 /// The name of the system administrator created at first start.
@@ -65,6 +66,7 @@ pub struct Accounts {
     projects: std::sync::Arc<TtlCache<String, Option<(ProjectId, bool)>>>,
     roles: std::sync::Arc<TtlCache<(ProjectId, UserId), Option<berth_types::Role>>>,
     audit: Audit,
+    settings: Settings,
 }
 
 /// Runs a password hash or check off the async workers.
@@ -77,7 +79,7 @@ pub(crate) async fn kdf<T: Send + 'static>(
 }
 
 impl Accounts {
-    pub fn new(meta: MetaStore, audit: Audit) -> Accounts {
+    pub fn new(meta: MetaStore, audit: Audit, settings: Settings) -> Accounts {
         Accounts {
             meta,
             verified: std::sync::Arc::new(VerifiedLogins::new()),
@@ -85,7 +87,13 @@ impl Accounts {
             projects: std::sync::Arc::default(),
             roles: std::sync::Arc::default(),
             audit,
+            settings,
         }
+    }
+
+    /// The system configuration.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     pub(crate) fn audit(&self) -> &Audit {
@@ -158,7 +166,8 @@ impl Accounts {
         password: &str,
         from: Option<std::net::IpAddr>,
     ) -> Result<Option<Identity>, CoreError> {
-        let robot = username.strip_prefix(berth_auth::robot::ROBOT_PREFIX);
+        let prefix = self.settings.snapshot().await?.robot_prefix();
+        let robot = username.strip_prefix(prefix.as_str());
         // A login verified moments ago goes through, whatever others try with that name:
         // the throttle slows down only attempts that need a check.
         let fresh = match robot {
@@ -313,6 +322,16 @@ impl Accounts {
         let Some(owner) = who.user_id() else {
             return Err(CoreError::Unauthenticated);
         };
+        if !who.is_sysadmin()
+            && self
+                .settings
+                .snapshot()
+                .await?
+                .text("project_creation_restriction")
+                == "adminonly"
+        {
+            return Err(CoreError::Forbidden);
+        }
         let name: ProjectName = name
             .parse()
             .map_err(|e: berth_types::ParseError| CoreError::Invalid(e.to_string()))?;

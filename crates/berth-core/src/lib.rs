@@ -18,6 +18,8 @@ mod manifests;
 pub mod members;
 mod registry;
 pub mod robots;
+pub mod settings;
+pub mod system;
 mod tag_cache;
 mod throttle;
 mod ttl_cache;

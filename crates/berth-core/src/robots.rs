@@ -4,7 +4,7 @@
 use berth_auth::Identity;
 use berth_auth::password::{hash_password, verify_password};
 use berth_auth::rbac::{ProjectResource, Verb};
-use berth_auth::robot::{ROBOT_PREFIX, RobotPermission, validate};
+use berth_auth::robot::{RobotPermission, validate};
 use berth_meta::{NewRobot, RobotRow};
 use berth_types::{Password, ProjectId, ProjectName};
 
@@ -177,10 +177,10 @@ impl Accounts {
         }
     }
 
-    fn view(&self, row: RobotRow, project: Option<&str>) -> RobotView {
+    fn view(&self, prefix: &str, row: RobotRow, project: Option<&str>) -> RobotView {
         let full_name = match project {
-            Some(p) => format!("{ROBOT_PREFIX}{p}+{}", row.name),
-            None => format!("{ROBOT_PREFIX}{}", row.name),
+            Some(p) => format!("{prefix}{p}+{}", row.name),
+            None => format!("{prefix}{}", row.name),
         };
         let permissions = serde_json::from_str(&row.permissions).unwrap_or_default();
         RobotView {
@@ -250,7 +250,8 @@ impl Accounts {
             .robot(id)
             .await?
             .ok_or_else(|| CoreError::NotFound("robot vanished".into()))?;
-        let view = self.view(row, project.as_ref().map(|(_, n)| n.as_str()));
+        let prefix = self.settings().snapshot().await?.robot_prefix();
+        let view = self.view(&prefix, row, project.as_ref().map(|(_, n)| n.as_str()));
         self.audit().record(
             who,
             Operation::Create,
@@ -272,7 +273,8 @@ impl Accounts {
         let project = self.project_name_of(&row).await?;
         self.require_robot_access(who, project.as_deref(), Verb::Read)
             .await?;
-        Ok(self.view(row, project.as_deref()))
+        let prefix = self.settings().snapshot().await?.robot_prefix();
+        Ok(self.view(&prefix, row, project.as_deref()))
     }
 
     async fn require_robot_access(
@@ -313,9 +315,10 @@ impl Accounts {
         self.require_robot_access(who, name.as_deref(), Verb::List)
             .await?;
         let (rows, total) = self.meta().list_robots(project, offset, limit).await?;
+        let prefix = self.settings().snapshot().await?.robot_prefix();
         let views = rows
             .into_iter()
-            .map(|r| self.view(r, name.as_deref()))
+            .map(|r| self.view(&prefix, r, name.as_deref()))
             .collect();
         Ok((views, total))
     }
@@ -435,7 +438,8 @@ impl Accounts {
         name: &str,
         secret: &str,
     ) -> Result<Option<Identity>, CoreError> {
-        let full = format!("{ROBOT_PREFIX}{name}");
+        let prefix = self.settings().snapshot().await?.robot_prefix();
+        let full = format!("{prefix}{name}");
         let (project, short) = match name.split_once('+') {
             Some((p, n)) => (Some(p), n),
             None => (None, name),
@@ -462,7 +466,7 @@ impl Accounts {
         if !ok {
             return Ok(None);
         }
-        let view = self.view(row, project);
+        let view = self.view(&prefix, row, project);
         let identity = Identity::Robot {
             id: view.row.id,
             name: view.full_name,

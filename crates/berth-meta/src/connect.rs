@@ -82,6 +82,12 @@ impl MetaStore {
         self.backend
     }
 
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), MetaError> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
     /// Closes both pools, waiting for connections in use.
     pub async fn close(&self) {
         self.write.close().await;

@@ -21,6 +21,7 @@ mod members;
 mod projects;
 mod repos;
 mod robots;
+mod settings;
 mod tags;
 mod uploads;
 mod users;

@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod media_type;
 mod name;
 mod reference;
+pub mod settings;
 mod upload;
 
 pub use account::{

@@ -25,7 +25,8 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
         .await
         .context("opening the metadata database")?;
     let (audit, writer) = berth_core::audit::Audit::start(meta.clone());
-    let accounts = Accounts::new(meta.clone(), audit);
+    let settings = berth_core::settings::Settings::new(meta.clone(), audit.clone(), &[])?;
+    let accounts = Accounts::new(meta.clone(), audit, settings);
     let result = match command {
         AdminCommand::ResetPassword { username } => {
             let password = match std::env::var("BERTH_NEW_PASSWORD") {

@@ -62,6 +62,9 @@ pub struct Config {
     /// database must share this file too. Default `<data_dir>/token.key`
     /// (`BERTH_TOKEN_KEY_FILE`).
     pub token_key_file: Option<PathBuf>,
+    /// The URL clients reach berth at (`BERTH_EXTERNAL_URL`, as `https://registry.example`);
+    /// default: the host each request names.
+    pub external_url: Option<String>,
 }
 
 impl Default for Config {
@@ -80,6 +83,7 @@ impl Default for Config {
             shutdown_grace_seconds: 30,
             token_expiration: 30,
             token_key_file: None,
+            external_url: None,
         }
     }
 }
@@ -99,7 +103,14 @@ impl Config {
             fig = fig.merge(Toml::file(file));
         }
         fig = fig.merge(Env::prefixed("BERTH_").ignore(NOT_SETTINGS));
-        let config: Config = fig.extract().context("invalid configuration")?;
+        let mut config: Config = fig.extract().context("invalid configuration")?;
+        if let Some(url) = &mut config.external_url {
+            anyhow::ensure!(
+                url.starts_with("http://") || url.starts_with("https://"),
+                "external_url must start with http:// or https://"
+            );
+            *url = url.trim_end_matches('/').to_owned();
+        }
         anyhow::ensure!(
             config.tls_cert.is_some() == config.tls_key.is_some(),
             "tls_cert and tls_key must be set together"

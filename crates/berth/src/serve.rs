@@ -9,6 +9,7 @@ use berth_api_harbor::HarborState;
 use berth_api_oci::OciState;
 use berth_core::accounts::{ADMIN, Accounts};
 use berth_core::audit::Audit;
+use berth_core::settings::Settings;
 use berth_core::{Registry, RegistryOptions};
 use tower_http::trace::TraceLayer;
 
@@ -32,7 +33,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         },
         audit.clone(),
     ));
-    let accounts = Accounts::new(meta.clone(), audit);
+    let settings = Settings::new(
+        meta.clone(),
+        audit.clone(),
+        &[(
+            "token_expiration",
+            serde_json::json!(config.token_expiration),
+        )],
+    )?;
+    let accounts = Accounts::new(meta.clone(), audit, settings);
     let generated = accounts
         .bootstrap(config.admin_password.as_ref().map(|s| s.expose()))
         .await
@@ -46,14 +55,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     let key = crate::token_key::load_or_create(&config.token_key_file())?;
     let oci = Arc::new(OciState {
-        registry,
+        registry: registry.clone(),
         authorizer: Arc::new(accounts.clone()),
         accounts: accounts.clone(),
-        tokens: berth_auth::token::TokenKeys::new(&key, config.token_expiration * 60)
-            .map_err(anyhow::Error::msg)?,
+        tokens: berth_auth::token::TokenKeys::new(&key).map_err(anyhow::Error::msg)?,
         tls: config.tls_cert.is_some(),
     });
-    let harbor = Arc::new(HarborState { accounts });
+    let harbor = Arc::new(HarborState {
+        accounts,
+        registry,
+        external_url: config.external_url.clone(),
+        tls: config.tls_cert.is_some(),
+    });
     let app = berth_api_oci::router(oci)
         .merge(berth_api_harbor::router(harbor))
         .layer(axum::middleware::from_fn(record_peer))

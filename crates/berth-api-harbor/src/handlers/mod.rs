@@ -1,9 +1,11 @@
 //! Handlers: each reads the request, asks `berth-core`, and writes Harbor's JSON.
 
 pub(crate) mod audit;
+pub(crate) mod configurations;
 pub(crate) mod members;
 pub(crate) mod projects;
 pub(crate) mod robots;
+pub(crate) mod system;
 pub(crate) mod users;
 
 use axum::extract::Request;

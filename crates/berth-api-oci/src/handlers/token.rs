@@ -67,7 +67,11 @@ pub async fn token(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let subject = if anonymous { "" } else { who.name() };
-    match state.tokens.issue(subject, access, now) {
+    let ttl = match state.accounts.settings().snapshot().await {
+        Ok(s) => s.token_seconds(),
+        Err(e) => return crate::OciError::from(e).into_response(),
+    };
+    match state.tokens.issue(subject, access, now, ttl) {
         Ok(issued) => {
             let issued_at = jiff::Timestamp::from_second(issued.issued_at as i64)
                 .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())

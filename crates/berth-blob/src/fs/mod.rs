@@ -151,4 +151,16 @@ impl BlobStore for FsStore {
     fn kind(&self) -> &'static str {
         "filesystem"
     }
+
+    async fn capacity(&self) -> Result<Option<crate::Capacity>, BlobError> {
+        let root = self.root.clone();
+        let stat = tokio::task::spawn_blocking(move || rustix::fs::statvfs(&root))
+            .await
+            .map_err(|e| BlobError::Io(std::io::Error::other(e)))?
+            .map_err(|e| BlobError::Io(e.into()))?;
+        Ok(Some(crate::Capacity {
+            total: stat.f_blocks.saturating_mul(stat.f_frsize),
+            free: stat.f_bavail.saturating_mul(stat.f_frsize),
+        }))
+    }
 }

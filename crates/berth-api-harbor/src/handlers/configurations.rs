@@ -1,0 +1,37 @@
+//! `/configurations`: Harbor's system configuration keys.
+
+use axum::body::Bytes;
+use axum::response::Response;
+use http::StatusCode;
+use serde_json::{Map, Value, json};
+
+use super::{empty, json, json_body};
+use crate::identity::Caller;
+use crate::{ApiError, State};
+
+/// `GET /configurations`: each key as `{"value": ..., "editable": ...}`; secrets are
+/// never shown.
+pub(crate) async fn get(state: State, Caller(who): Caller) -> Result<Response, ApiError> {
+    let shown = state.accounts.settings().show(&who).await?;
+    let body: Map<String, Value> = shown
+        .into_iter()
+        .map(|s| {
+            (
+                s.name.to_owned(),
+                json!({ "value": s.value, "editable": s.editable }),
+            )
+        })
+        .collect();
+    Ok(json(&Value::Object(body)))
+}
+
+/// `PUT /configurations`: a flat object of the keys to change.
+pub(crate) async fn put(
+    state: State,
+    Caller(who): Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let changes: Map<String, Value> = json_body(&body)?;
+    state.accounts.settings().update(&who, &changes).await?;
+    Ok(empty(StatusCode::OK))
+}
