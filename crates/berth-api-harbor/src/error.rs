@@ -51,6 +51,11 @@ impl From<CoreError> for ApiError {
                 ApiError::new(S::PRECONDITION_FAILED, "PRECONDITION", msg)
             }
             CoreError::Invalid(_) => ApiError::bad_request(msg),
+            CoreError::InUse(_) => ApiError::new(
+                S::PRECONDITION_FAILED,
+                "VIOLATE_FOREIGN_KEY_CONSTRAINT",
+                msg,
+            ),
             other => {
                 // The cause goes to the log, never to the client.
                 tracing::error!(error = %other, "internal error");

@@ -15,12 +15,14 @@ use axum::Router;
 use axum::routing::get;
 use berth_core::Registry;
 use berth_core::accounts::Accounts;
+use berth_core::artifacts::Artifacts;
 
 pub use error::ApiError;
 
 /// What the Harbor API handlers need.
 pub struct HarborState {
     pub accounts: Accounts,
+    pub artifacts: Artifacts,
     pub registry: Arc<Registry>,
     /// The URL clients reach berth at, when configured (else taken from each request).
     pub external_url: Option<String>,
@@ -35,7 +37,14 @@ pub const API: &str = "/api/v2.0";
 
 /// The `/api` router.
 pub fn router(state: Arc<HarborState>) -> Router {
-    use handlers::{audit, configurations, members, projects, robots, system, users};
+    use handlers::{
+        artifacts, audit, configurations, labels, members, projects, repositories, robots, system,
+        tags, users,
+    };
+    let repo = |rest: &str| {
+        format!("{API}/projects/{{project_name_or_id}}/repositories/{{repository_name}}{rest}")
+    };
+    let artifact = |rest: &str| repo(&format!("/artifacts/{{reference}}{rest}"));
     // Full paths rather than a nested router, so handlers see the request's whole URI (paging
     // links are built from it).
     let at = |path: &str| format!("{API}{path}");
@@ -104,6 +113,42 @@ pub fn router(state: Arc<HarborState>) -> Router {
                 .put(robots::update)
                 .patch(robots::refresh)
                 .delete(robots::delete),
+        )
+        .route(&at("/repositories"), get(repositories::list_all))
+        .route(
+            &at("/projects/{project_name_or_id}/repositories"),
+            get(repositories::list),
+        )
+        .route(
+            &repo(""),
+            get(repositories::get)
+                .put(repositories::update)
+                .delete(repositories::delete),
+        )
+        .route(
+            &repo("/artifacts"),
+            get(artifacts::list).post(artifacts::copy),
+        )
+        .route(
+            &at("/projects/{project_name_or_id}/artifacts"),
+            get(artifacts::list_project),
+        )
+        .route(&artifact(""), get(artifacts::get).delete(artifacts::delete))
+        .route(&artifact("/additions/{addition}"), get(artifacts::addition))
+        .route(&artifact("/tags"), get(tags::list).post(tags::create))
+        .route(
+            &artifact("/tags/{tag_name}"),
+            axum::routing::delete(tags::delete),
+        )
+        .route(&artifact("/labels"), axum::routing::post(labels::attach))
+        .route(
+            &artifact("/labels/{label_id}"),
+            axum::routing::delete(labels::detach),
+        )
+        .route(&at("/labels"), get(labels::list).post(labels::create))
+        .route(
+            &at("/labels/{label_id}"),
+            get(labels::get).put(labels::update).delete(labels::delete),
         )
         .route(&at("/audit-logs"), get(audit::list))
         .route(&at("/auditlog-exts"), get(audit::list_ext))

@@ -8,6 +8,15 @@ pub(crate) fn rfc3339_ms(ms: i64) -> String {
     }
 }
 
+/// A pull time: Harbor shows "never" as the zero time of Go.
+pub(crate) fn pull_time(ms: i64) -> String {
+    if ms <= 0 {
+        "0001-01-01T00:00:00.000Z".to_owned()
+    } else {
+        rfc3339_ms(ms)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

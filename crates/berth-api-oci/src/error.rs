@@ -126,9 +126,10 @@ impl From<CoreError> for OciError {
             CoreError::Denied | CoreError::Forbidden => OciError::denied(),
             CoreError::Unauthenticated => OciError::unauthorized(),
             CoreError::NotFound(_) => OciError::new(S::NOT_FOUND, "NAME_UNKNOWN", msg),
-            CoreError::Conflict(_) | CoreError::Invalid(_) | CoreError::Precondition(_) => {
-                OciError::new(S::BAD_REQUEST, "UNSUPPORTED", msg)
-            }
+            CoreError::Conflict(_)
+            | CoreError::Invalid(_)
+            | CoreError::Precondition(_)
+            | CoreError::InUse(_) => OciError::new(S::BAD_REQUEST, "UNSUPPORTED", msg),
             CoreError::Storage(_) | CoreError::Meta(_) => {
                 // The cause goes to the log, never to the client.
                 tracing::error!(error = %msg, "internal error");

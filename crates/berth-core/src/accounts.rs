@@ -410,23 +410,9 @@ impl Accounts {
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<ProjectRow>, i64), CoreError> {
-        let scope = match who {
-            Identity::Robot { permissions, .. }
-                if permissions
-                    .iter()
-                    .any(|p| p.kind == "project" && p.namespace == "*") =>
-            {
-                ProjectScope::All
-            }
-            Identity::Anonymous | Identity::Robot { .. } | Identity::Token(_) => {
-                ProjectScope::PublicOnly
-            }
-            Identity::User { sysadmin: true, .. } => ProjectScope::All,
-            Identity::User { id, .. } => ProjectScope::VisibleTo(*id),
-        };
         Ok(self
             .meta
-            .list_projects(scope, filter, offset, limit)
+            .list_projects(visible_scope(who), filter, offset, limit)
             .await?)
     }
 
@@ -645,6 +631,24 @@ impl std::fmt::Display for ProjectKey {
             ProjectKey::Id(id) => write!(f, "{}", id.0),
             ProjectKey::Name(name) => f.write_str(name),
         }
+    }
+}
+
+/// The projects a caller may list.
+pub(crate) fn visible_scope(who: &Identity) -> ProjectScope {
+    match who {
+        Identity::Robot { permissions, .. }
+            if permissions
+                .iter()
+                .any(|p| p.kind == "project" && p.namespace == "*") =>
+        {
+            ProjectScope::All
+        }
+        Identity::Anonymous | Identity::Robot { .. } | Identity::Token(_) => {
+            ProjectScope::PublicOnly
+        }
+        Identity::User { sysadmin: true, .. } => ProjectScope::All,
+        Identity::User { id, .. } => ProjectScope::VisibleTo(*id),
     }
 }
 

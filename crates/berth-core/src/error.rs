@@ -34,6 +34,9 @@ pub enum CoreError {
     NameUnknown,
     #[error("{0}")]
     Unsupported(String),
+    /// Another artifact refers to this one (an index to its child).
+    #[error("{0}")]
+    InUse(String),
     #[error("access denied")]
     Denied,
     /// The caller did not authenticate and the operation needs it.

@@ -8,6 +8,7 @@
 
 mod access;
 pub mod accounts;
+pub mod artifacts;
 pub mod audit;
 mod blobs;
 mod error;

@@ -1,12 +1,15 @@
 use berth_auth::{Action, Permit};
 use berth_meta::{ManifestRow, NewManifest};
-use berth_types::manifest::{self, ManifestKind};
-use berth_types::{Algorithm, Digest, Reference, RepoName};
+use berth_types::manifest::{self, ManifestKind, ParsedManifest};
+use berth_types::{Algorithm, Digest, Reference, RepoName, Tag};
 use bytes::Bytes;
 
 use crate::audit::Operation;
 use crate::registry::check;
 use crate::{CoreError, Registry};
+
+/// The largest config blob read for an artifact's `extra_attrs`.
+const MAX_CONFIG_READ: i64 = 1 << 20;
 
 /// What a manifest push recorded.
 #[derive(Debug, Clone)]
@@ -49,16 +52,26 @@ impl Registry {
             ManifestKind::Index => parsed.manifests.iter().map(|m| &m.digest).collect(),
             ManifestKind::Image => Vec::new(),
         };
+        let accessory = berth_types::artifact::accessory_of(&parsed, tag.map(Tag::as_str));
         let subject = parsed.subject.as_ref().map(|s| &s.digest);
+        let config_media_type = berth_types::artifact::artifact_media_type(&parsed);
+        let total_size = body.len() as i64
+            + parsed.config.as_ref().map_or(0, |c| c.size.max(0))
+            + parsed.layers.iter().map(|l| l.size.max(0)).sum::<i64>();
+        let extra_attrs = self.extra_attrs(&parsed, &config_media_type).await;
         let record = NewManifest {
             digest: &digest,
             media_type: &parsed.media_type,
             artifact_type: parsed.artifact_type.as_deref(),
             content: &body,
-            subject,
+            subject: subject.or(accessory.as_ref().map(|a| &a.subject)),
             annotations: parsed.annotations_json.as_deref(),
             blobs: parsed.required_blobs().collect(),
             children,
+            config_media_type: &config_media_type,
+            total_size,
+            extra_attrs: extra_attrs.as_deref(),
+            accessory_type: accessory.as_ref().map(|a| a.kind),
         };
         let repo_id = self.meta.ensure_repo(repo).await?;
         self.meta.put_manifest(repo_id, &record, tag).await?;
@@ -78,6 +91,30 @@ impl Registry {
             subject: subject.cloned(),
             digest,
         })
+    }
+
+    /// Harbor's `extra_attrs` from the config blob of an image or chart (read only when
+    /// small): JSON text, or `None`.
+    async fn extra_attrs(&self, parsed: &ParsedManifest, media_type: &str) -> Option<String> {
+        let config = parsed.config.as_ref()?;
+        if !(0..=MAX_CONFIG_READ).contains(&config.size) {
+            return None;
+        }
+        let bytes = self.small_blob(&config.digest).await?;
+        berth_types::artifact::extra_attrs(media_type, &bytes).map(|v| v.to_string())
+    }
+
+    /// The whole content of a small blob, or `None` when it cannot be read.
+    pub(crate) async fn small_blob(&self, digest: &Digest) -> Option<Vec<u8>> {
+        use futures::TryStreamExt;
+        let stream = self
+            .blobs
+            .get(&berth_blob::BlobKey::Blob(digest.clone()), None)
+            .await
+            .ok()?;
+        let chunks: Vec<Bytes> = stream.try_collect().await.ok()?;
+        let out = chunks.concat();
+        (out.len() as i64 <= MAX_CONFIG_READ).then_some(out)
     }
 
     /// The manifest a tag or digest names. With `pull` (a GET, not a HEAD) the read is

@@ -12,13 +12,16 @@
 //! SQLite allows one writer at a time, so for SQLite every write transaction goes through a
 //! pool of a single connection; reads use a separate pool and run concurrently (WAL mode).
 
+mod artifacts;
 mod audit;
 mod blobs;
 mod connect;
 mod error;
+mod labels;
 mod manifests;
 mod members;
 mod projects;
+mod repo_listing;
 mod repos;
 mod robots;
 mod settings;
@@ -26,12 +29,15 @@ mod tags;
 mod uploads;
 mod users;
 
+pub use artifacts::{ArtifactFilter, ArtifactOrder, ArtifactRow, ArtifactScope, TagFilter, TagRow};
 pub use audit::{AuditFilter, AuditRecord};
 pub use connect::{Backend, MetaStore};
 pub use error::MetaError;
+pub use labels::{LabelFields, LabelRow};
 pub use manifests::{ManifestRow, NewManifest, ReferrerRow};
 pub use members::MemberRow;
 pub use projects::{ProjectFilter, ProjectRow, ProjectScope};
+pub use repo_listing::{RepositoryFilter, RepositoryRow};
 pub use robots::{NewRobot, RobotRow};
 pub use uploads::UploadRow;
 pub use users::{NewUser, UserRow};

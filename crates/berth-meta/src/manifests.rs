@@ -17,6 +17,14 @@ pub struct NewManifest<'a> {
     pub blobs: Vec<&'a Digest>,
     /// Manifests an index names; they need not exist.
     pub children: Vec<&'a Digest>,
+    /// Harbor's artifact media type (the config's, for an image manifest).
+    pub config_media_type: &'a str,
+    /// The manifest, its config and layers; an index adds its children present.
+    pub total_size: i64,
+    /// Facts from the config, as JSON.
+    pub extra_attrs: Option<&'a str>,
+    /// Set when the manifest is an accessory of `subject`.
+    pub accessory_type: Option<&'a str>,
 }
 
 /// A stored manifest as a pull serves it.
@@ -83,7 +91,8 @@ impl MetaStore {
         }
         let inserted = sqlx::query(
             "INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, content, \
-             subject_digest, annotations, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             subject_digest, annotations, created_at, config_media_type, total_size, extra_attrs, \
+             accessory_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id",
         )
         .bind(repo.0)
@@ -95,6 +104,10 @@ impl MetaStore {
         .bind(m.subject.map(|s| s.to_string()))
         .bind(m.annotations)
         .bind(now)
+        .bind(m.config_media_type)
+        .bind(m.total_size)
+        .bind(m.extra_attrs)
+        .bind(m.accessory_type)
         .fetch_optional(&mut *tx)
         .await?;
         let id = match inserted {
@@ -117,6 +130,19 @@ impl MetaStore {
                     )
                     .bind(id)
                     .bind(child.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if !m.children.is_empty() {
+                    sqlx::query(
+                        "UPDATE manifests SET total_size = total_size + \
+                         (SELECT COALESCE(SUM(c.total_size), 0) FROM manifest_children mc \
+                          JOIN manifests c ON c.repository_id = $1 AND c.digest = mc.child_digest \
+                          WHERE mc.parent_id = $2) WHERE id = $3",
+                    )
+                    .bind(repo.0)
+                    .bind(id)
+                    .bind(id)
                     .execute(&mut *tx)
                     .await?;
                 }

@@ -64,8 +64,24 @@ fn project_row(r: &AnyRow) -> ProjectRow {
     }
 }
 
+const PUBLIC_CONDITION: &str = "EXISTS (SELECT 1 FROM project_metadata pmd \
+     WHERE pmd.project_id = p.id AND pmd.name = 'public' AND pmd.value = 'true')";
+
+/// The SQL condition on `p` (projects) of the projects a scope may see.
+pub(crate) fn scope_condition(scope: ProjectScope) -> Option<String> {
+    match scope {
+        ProjectScope::All => None,
+        ProjectScope::PublicOnly => Some(PUBLIC_CONDITION.to_owned()),
+        ProjectScope::VisibleTo(user) => Some(format!(
+            "({PUBLIC_CONDITION} OR EXISTS (SELECT 1 FROM project_members pm \
+             WHERE pm.project_id = p.id AND pm.entity_type = 'u' AND pm.entity_id = {}))",
+            user.0
+        )),
+    }
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
-fn like_escape(s: &str) -> String {
+pub(crate) fn like_escape(s: &str) -> String {
     s.chars()
         .flat_map(|c| match c {
             '%' | '_' | '\\' => vec!['\\', c],
@@ -171,19 +187,9 @@ impl MetaStore {
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<ProjectRow>, i64), MetaError> {
-        let public = "EXISTS (SELECT 1 FROM project_metadata m WHERE m.project_id = p.id \
-                      AND m.name = 'public' AND m.value = 'true')";
-        let mut conditions: Vec<String> = Vec::new();
+        let public = PUBLIC_CONDITION;
+        let mut conditions: Vec<String> = scope_condition(scope).into_iter().collect();
         let mut texts: Vec<String> = Vec::new();
-        match scope {
-            ProjectScope::All => {}
-            ProjectScope::PublicOnly => conditions.push(public.to_owned()),
-            ProjectScope::VisibleTo(user) => conditions.push(format!(
-                "({public} OR EXISTS (SELECT 1 FROM project_members pm WHERE pm.project_id = p.id \
-                 AND pm.entity_type = 'u' AND pm.entity_id = {}))",
-                user.0
-            )),
-        }
         if let Some(part) = &filter.name_contains {
             texts.push(format!("%{}%", like_escape(&part.to_lowercase())));
             conditions.push(format!("LOWER(p.name) LIKE ${} ESCAPE '\\'", texts.len()));

@@ -6,6 +6,7 @@
 //! digest or a repository name is meant.
 
 mod account;
+pub mod artifact;
 mod digest;
 mod error;
 mod hasher;

@@ -62,6 +62,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tls: config.tls_cert.is_some(),
     });
     let harbor = Arc::new(HarborState {
+        artifacts: berth_core::artifacts::Artifacts::new(accounts.clone(), registry.clone()),
         accounts,
         registry,
         external_url: config.external_url.clone(),

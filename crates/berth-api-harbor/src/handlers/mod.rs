@@ -1,11 +1,15 @@
 //! Handlers: each reads the request, asks `berth-core`, and writes Harbor's JSON.
 
+pub(crate) mod artifacts;
 pub(crate) mod audit;
 pub(crate) mod configurations;
+pub(crate) mod labels;
 pub(crate) mod members;
 pub(crate) mod projects;
+pub(crate) mod repositories;
 pub(crate) mod robots;
 pub(crate) mod system;
+pub(crate) mod tags;
 pub(crate) mod users;
 
 use axum::extract::Request;

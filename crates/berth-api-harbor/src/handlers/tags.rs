@@ -1,0 +1,93 @@
+//! `.../artifacts/{reference}/tags[/{tag_name}]`.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query};
+use axum::response::Response;
+use berth_meta::TagRow;
+use http::{StatusCode, Uri};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::repositories::artifact_at;
+use super::{empty, json_body};
+use crate::identity::Caller;
+use crate::paging::Paging;
+use crate::query::{QValue, parse};
+use crate::time::{pull_time, rfc3339_ms};
+use crate::{ApiError, State};
+
+/// `Tag` of the swagger file.
+pub(crate) fn tag_json(t: &TagRow) -> Value {
+    json!({
+        "id": t.id,
+        "repository_id": t.repository_id.0,
+        "artifact_id": t.artifact_id.0,
+        "name": t.name,
+        "push_time": rfc3339_ms(t.push_time),
+        "pull_time": pull_time(t.pull_time),
+        "immutable": false,
+    })
+}
+
+/// `GET .../artifacts/{reference}/tags`.
+pub(crate) async fn list(
+    state: State,
+    Caller(who): Caller,
+    Path((project, repository, reference)): Path<(String, String, String)>,
+    uri: Uri,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let at = artifact_at(project, &repository, &reference)?;
+    let paging = Paging::from_query(&query)?;
+    let mut name = None;
+    if let Some(q) = query.get("q") {
+        for (key, value) in parse(q)? {
+            if let ("name", QValue::Exact(v)) = (key.as_str(), value) {
+                name = Some(v);
+            }
+        }
+    }
+    let all = state
+        .artifacts
+        .list_tags(&who, &at, name.as_deref())
+        .await?;
+    let total = all.len() as i64;
+    let items: Vec<Value> = all
+        .iter()
+        .skip(usize::try_from(paging.offset()).unwrap_or(usize::MAX))
+        .take(usize::try_from(paging.size).unwrap_or(0))
+        .map(tag_json)
+        .collect();
+    Ok(paging.respond(&uri, total, Value::Array(items)))
+}
+
+#[derive(Deserialize)]
+struct NewTag {
+    name: String,
+}
+
+/// `POST .../artifacts/{reference}/tags`: 201 without a Location, as in Harbor.
+pub(crate) async fn create(
+    state: State,
+    Caller(who): Caller,
+    Path((project, repository, reference)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let at = artifact_at(project, &repository, &reference)?;
+    let req: NewTag = json_body(&body)?;
+    state.artifacts.create_tag(&who, &at, &req.name).await?;
+    Ok(empty(StatusCode::CREATED))
+}
+
+/// `DELETE .../artifacts/{reference}/tags/{tag_name}`.
+pub(crate) async fn delete(
+    state: State,
+    Caller(who): Caller,
+    Path((project, repository, reference, tag)): Path<(String, String, String, String)>,
+) -> Result<Response, ApiError> {
+    let at = artifact_at(project, &repository, &reference)?;
+    state.artifacts.delete_tag(&who, &at, &tag).await?;
+    Ok(empty(StatusCode::OK))
+}

@@ -1,0 +1,323 @@
+//! Writes: repository description and deletion, artifact deletion and copy, tags.
+
+use std::collections::HashSet;
+
+use berth_auth::rbac::{ProjectResource, Verb};
+use berth_auth::{Action, Identity, Resource};
+use berth_meta::{ArtifactRow, RepositoryRow, TagRow};
+use berth_types::artifact::index_children;
+use berth_types::{ManifestId, Reference, RepoName, Tag};
+
+use super::listing::row_digest;
+use super::{ArtifactAt, ArtifactRef, Artifacts, Located};
+use crate::CoreError;
+use crate::accounts::ProjectKey;
+use crate::audit::Operation;
+
+impl Artifacts {
+    pub async fn update_repository(
+        &self,
+        who: &Identity,
+        project: &ProjectKey,
+        repository: &str,
+        description: &str,
+    ) -> Result<(), CoreError> {
+        let project = self
+            .project(who, project, ProjectResource::Repository, Verb::Update)
+            .await?;
+        let (name, repo) = self.repository(&project, repository).await?;
+        self.meta()
+            .set_repository_description(repo.id, description)
+            .await?;
+        self.audit(who, Operation::Update, "repository", name.as_str(), &name);
+        Ok(())
+    }
+
+    /// Deletes a repository with all its artifacts and tags.
+    pub async fn delete_repository(
+        &self,
+        who: &Identity,
+        project: &ProjectKey,
+        repository: &str,
+    ) -> Result<(), CoreError> {
+        let project = self
+            .project(who, project, ProjectResource::Repository, Verb::Delete)
+            .await?;
+        let (name, repo) = self.repository(&project, repository).await?;
+        self.meta().delete_repository(repo.id).await?;
+        self.audit(who, Operation::Delete, "repository", name.as_str(), &name);
+        Ok(())
+    }
+
+    /// Deletes an artifact with its tags, its accessories and the untagged children no other
+    /// index names. Refused while an index names the artifact.
+    pub async fn delete_artifact(&self, who: &Identity, at: &ArtifactAt) -> Result<(), CoreError> {
+        let Located {
+            name, repo, row, ..
+        } = self
+            .locate(who, at, ProjectResource::Artifact, Verb::Delete)
+            .await?;
+        if self
+            .meta()
+            .referenced_by_index(repo.id, &row.digest)
+            .await?
+        {
+            return Err(CoreError::InUse(
+                "the deleting artifact is referenced by others".into(),
+            ));
+        }
+        let doomed = self.deletion_set(&repo, row.clone()).await?;
+        self.meta().delete_artifacts(repo.id, &doomed).await?;
+        let resource = format!("{name}@{}", row.digest);
+        self.audit(who, Operation::Delete, "artifact", &resource, &name);
+        Ok(())
+    }
+
+    /// The artifact, its accessories (and theirs), and its children that nothing else keeps.
+    async fn deletion_set(
+        &self,
+        repo: &RepositoryRow,
+        root: ArtifactRow,
+    ) -> Result<Vec<ManifestId>, CoreError> {
+        let mut doomed: Vec<ManifestId> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut queue = vec![root];
+        while let Some(row) = queue.pop() {
+            if !seen.insert(row.id) {
+                continue;
+            }
+            doomed.push(row.id);
+            queue.extend(
+                self.meta()
+                    .accessories_of(repo.id, std::slice::from_ref(&row.digest))
+                    .await?,
+            );
+            for child in index_children(&row.content) {
+                let Some(child_row) = self
+                    .meta()
+                    .artifact_by_digest(repo.id, &child.digest)
+                    .await?
+                else {
+                    continue;
+                };
+                let tagged = !self.meta().tags_of(&[child_row.id]).await?.is_empty();
+                let others = self
+                    .meta()
+                    .index_parents(repo.id, &child_row.digest)
+                    .await?;
+                let kept_elsewhere = others.iter().any(|p| !seen.contains(p));
+                if !tagged && !kept_elsewhere {
+                    queue.push(child_row);
+                }
+            }
+        }
+        Ok(doomed)
+    }
+
+    /// Copies an artifact (an index with its children present) from `from`
+    /// (`project/repo:tag` or `project/repo@digest`) into the repository; a tag reference
+    /// copies the tag too. Returns the copied digest.
+    pub async fn copy_artifact(
+        &self,
+        who: &Identity,
+        project: &ProjectKey,
+        repository: &str,
+        from: &str,
+    ) -> Result<String, CoreError> {
+        let (src_name, src_ref) = parse_source(from)?;
+        let dst_project = self
+            .project(who, project, ProjectResource::Artifact, Verb::Create)
+            .await?;
+        let src_project = self
+            .project(
+                who,
+                &ProjectKey::Name(src_name.project().to_owned()),
+                ProjectResource::Repository,
+                Verb::Pull,
+            )
+            .await?;
+        let (_, src_repo) = self
+            .repository(
+                &src_project,
+                &src_name.as_str()[src_project.name.len() + 1..],
+            )
+            .await?;
+        let row = self.artifact_row(&src_repo, &src_ref).await?;
+        if row.accessory_type.is_some() {
+            return Err(CoreError::Forbidden);
+        }
+        let dst_full = format!("{}/{repository}", dst_project.name);
+        let dst_name: RepoName = dst_full
+            .parse()
+            .map_err(|e: berth_types::ParseError| CoreError::Invalid(e.to_string()))?;
+        let tag = match &src_ref {
+            ArtifactRef::Tag(t) => Some(
+                t.parse::<Tag>()
+                    .map_err(|e| CoreError::Invalid(e.to_string()))?,
+            ),
+            ArtifactRef::Digest(_) => None,
+        };
+        let digest = row.digest.clone();
+        self.copy_tree(who, &src_repo, &dst_name, row, tag.as_ref())
+            .await?;
+        Ok(digest)
+    }
+
+    /// Copies children first, then the manifest itself, linking blobs on the way.
+    async fn copy_tree(
+        &self,
+        who: &Identity,
+        src: &RepositoryRow,
+        dst: &RepoName,
+        root: ArtifactRow,
+        root_tag: Option<&Tag>,
+    ) -> Result<(), CoreError> {
+        // Depth-first order, children before parents, as a push must go.
+        let mut order: Vec<ArtifactRow> = Vec::new();
+        let mut stack = vec![(root, false)];
+        let mut seen = HashSet::new();
+        while let Some((row, expanded)) = stack.pop() {
+            if expanded {
+                order.push(row);
+                continue;
+            }
+            if !seen.insert(row.id) {
+                continue;
+            }
+            let children = index_children(&row.content);
+            stack.push((row, true));
+            for child in children {
+                if let Some(c) = self
+                    .meta()
+                    .artifact_by_digest(src.id, &child.digest)
+                    .await?
+                {
+                    stack.push((c, false));
+                }
+            }
+        }
+        let dst_id = self.meta().ensure_repo(dst).await?;
+        let permit = berth_auth::issue(who, Resource::Repository(dst.clone()), Action::Push);
+        let last = order.len().saturating_sub(1);
+        for (i, row) in order.into_iter().enumerate() {
+            let blobs = self.meta().manifest_blob_digests(row.id).await?;
+            self.meta().link_blobs(dst_id, &blobs).await?;
+            let reference = match (i == last, root_tag) {
+                (true, Some(tag)) => Reference::Tag(tag.clone()),
+                _ => Reference::Digest(row_digest(&row)?),
+            };
+            self.registry
+                .push_manifest(
+                    &permit,
+                    dst,
+                    &reference,
+                    Some(&row.manifest_media_type),
+                    row.content.into(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The tags of an artifact in name order (only `name`, when given).
+    pub async fn list_tags(
+        &self,
+        who: &Identity,
+        at: &ArtifactAt,
+        name: Option<&str>,
+    ) -> Result<Vec<TagRow>, CoreError> {
+        let Located { row, .. } = self
+            .locate(who, at, ProjectResource::Tag, Verb::List)
+            .await?;
+        Ok(self
+            .meta()
+            .tags_of(&[row.id])
+            .await?
+            .into_iter()
+            .filter(|t| name.is_none_or(|n| t.name == n))
+            .collect())
+    }
+
+    pub async fn create_tag(
+        &self,
+        who: &Identity,
+        at: &ArtifactAt,
+        tag: &str,
+    ) -> Result<(), CoreError> {
+        let tag: Tag = tag
+            .parse()
+            .map_err(|e: berth_types::ParseError| CoreError::Invalid(e.to_string()))?;
+        let Located {
+            name, repo, row, ..
+        } = self
+            .locate(who, at, ProjectResource::Tag, Verb::Create)
+            .await?;
+        self.meta()
+            .create_tag(repo.id, row.id, tag.as_str())
+            .await
+            .map_err(|e| match e {
+                berth_meta::MetaError::Conflict(_) => {
+                    CoreError::Conflict(format!("tag {} already exists", tag.as_str()))
+                }
+                other => other.into(),
+            })?;
+        let resource = format!("{name}:{}", tag.as_str());
+        self.audit(who, Operation::Create, "tag", &resource, &name);
+        Ok(())
+    }
+
+    pub async fn delete_tag(
+        &self,
+        who: &Identity,
+        at: &ArtifactAt,
+        tag: &str,
+    ) -> Result<(), CoreError> {
+        let Located {
+            name, repo, row, ..
+        } = self
+            .locate(who, at, ProjectResource::Tag, Verb::Delete)
+            .await?;
+        if !self
+            .meta()
+            .delete_artifact_tag(repo.id, row.id, tag)
+            .await?
+        {
+            return Err(CoreError::NotFound(format!(
+                "tag {tag} attached to artifact {} not found",
+                row.id.0
+            )));
+        }
+        let resource = format!("{name}:{tag}");
+        self.audit(who, Operation::Delete, "tag", &resource, &name);
+        Ok(())
+    }
+
+    fn audit(&self, who: &Identity, op: Operation, kind: &str, resource: &str, repo: &RepoName) {
+        self.accounts
+            .audit()
+            .record(who, op, kind, resource, Some(repo.project()), true);
+    }
+}
+
+/// `project/repo:tag` or `project/repo@digest`.
+fn parse_source(from: &str) -> Result<(RepoName, ArtifactRef), CoreError> {
+    let bad = || CoreError::Invalid(format!("invalid copy source {from:?}"));
+    let (repo, reference) = if let Some((repo, digest)) = from.split_once('@') {
+        (
+            repo,
+            ArtifactRef::Digest(digest.parse().map_err(|_| bad())?),
+        )
+    } else {
+        let slash = from.rfind('/').ok_or_else(bad)?;
+        let colon = from[slash..].find(':').map(|i| i + slash).ok_or_else(bad)?;
+        (
+            &from[..colon],
+            ArtifactRef::Tag(from[colon + 1..].to_owned()),
+        )
+    };
+    let name: RepoName = repo.parse().map_err(|_| bad())?;
+    if !name.as_str().contains('/') {
+        return Err(bad());
+    }
+    Ok((name, reference))
+}
