@@ -253,3 +253,20 @@ def test_private_repositories_are_hidden_from_outsiders(admin, user, registry_ho
     assert_api_error(anonymous.api("DELETE", f"{artifacts_path(public, 'open')}/v1"), 401, "UNAUTHORIZED")
     names = {r["name"] for r in admin.api("GET", "/repositories", params={"q": f"name=~{project}"}).json()}
     assert names == {f"{project}/secret"}
+
+
+def test_pulls_count_on_the_repository_and_time_the_artifact_and_tag(admin, project):
+    image = push_image(admin, f"{project}/app", "v1")
+    for _ in range(3):
+        assert admin.manifest(f"{project}/app", "v1").status_code == 200
+    assert admin.head(f"/v2/{project}/app/manifests/v1").status_code == 200  # a HEAD is no pull
+    deadline = time.monotonic() + 10
+    while True:
+        repo = admin.api("GET", f"/projects/{project}/repositories/app").json()
+        if repo["pull_count"] >= 3 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert repo["pull_count"] == 3, repo
+    art = admin.api("GET", f"{artifacts_path(project, 'app')}/{image.digest}").json()
+    assert art["pull_time"] != "0001-01-01T00:00:00.000Z", art
+    assert art["tags"][0]["pull_time"] != "0001-01-01T00:00:00.000Z", art["tags"]

@@ -38,8 +38,8 @@ pub const API: &str = "/api/v2.0";
 /// The `/api` router.
 pub fn router(state: Arc<HarborState>) -> Router {
     use handlers::{
-        artifacts, audit, configurations, labels, members, projects, repositories, robots, system,
-        tags, users,
+        artifacts, audit, configurations, icons, labels, members, projects, repositories, robots,
+        search, system, tags, users,
     };
     let repo = |rest: &str| {
         format!("{API}/projects/{{project_name_or_id}}/repositories/{{repository_name}}{rest}")
@@ -114,6 +114,9 @@ pub fn router(state: Arc<HarborState>) -> Router {
                 .patch(robots::refresh)
                 .delete(robots::delete),
         )
+        .route(&at("/search"), get(search::search))
+        .route(&at("/icons/{digest}"), get(icons::get))
+        .route(&at("/statistics"), get(search::statistics))
         .route(&at("/repositories"), get(repositories::list_all))
         .route(
             &at("/projects/{project_name_or_id}/repositories"),

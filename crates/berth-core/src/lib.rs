@@ -17,6 +17,7 @@ mod listing;
 mod logins;
 mod manifests;
 pub mod members;
+mod pulls;
 mod registry;
 pub mod robots;
 pub mod settings;

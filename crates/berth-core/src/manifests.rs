@@ -133,6 +133,14 @@ impl Registry {
             .await?
             .ok_or(CoreError::ManifestUnknown)?;
         if pull {
+            let tag = match reference {
+                Reference::Tag(t) => Some(t.as_str()),
+                Reference::Digest(_) => None,
+            };
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            self.pulls.record(row.repository_id, row.id, tag, now);
             self.audit.record(
                 permit.identity(),
                 Operation::Pull,

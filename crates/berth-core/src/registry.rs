@@ -32,6 +32,7 @@ pub struct Registry {
     pub(crate) hashes: HashCache,
     pub(crate) tag_cache: TagCache,
     pub(crate) options: RegistryOptions,
+    pub(crate) pulls: crate::pulls::PullLog,
 }
 
 impl Registry {
@@ -48,6 +49,7 @@ impl Registry {
             hashes: HashCache::default(),
             tag_cache: TagCache::default(),
             options,
+            pulls: crate::pulls::PullLog::default(),
         }
     }
 

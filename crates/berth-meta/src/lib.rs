@@ -25,6 +25,7 @@ mod repo_listing;
 mod repos;
 mod robots;
 mod settings;
+mod statistics;
 mod tags;
 mod uploads;
 mod users;
@@ -39,6 +40,7 @@ pub use members::MemberRow;
 pub use projects::{ProjectFilter, ProjectRow, ProjectScope};
 pub use repo_listing::{RepositoryFilter, RepositoryRow};
 pub use robots::{NewRobot, RobotRow};
+pub use statistics::Statistics;
 pub use uploads::UploadRow;
 pub use users::{NewUser, UserRow};
 

@@ -35,6 +35,7 @@ pub struct ManifestRow {
     pub media_type: String,
     pub content: Vec<u8>,
     pub subject: Option<Digest>,
+    pub repository_id: RepoId,
 }
 
 /// A manifest whose subject is the digest asked for.
@@ -60,6 +61,7 @@ fn manifest_row(r: AnyRow) -> Result<ManifestRow, MetaError> {
         media_type: r.get(2),
         content: r.get(3),
         subject: subject.as_deref().map(parse_digest).transpose()?,
+        repository_id: RepoId(r.get(5)),
     })
 }
 
@@ -189,29 +191,25 @@ impl MetaStore {
         reference: &Reference,
     ) -> Result<Option<ManifestRow>, MetaError> {
         let row = match reference {
-            Reference::Tag(tag) => {
-                sqlx::query(
-                    "SELECT m.id, m.digest, m.media_type, m.content, m.subject_digest \
+            Reference::Tag(tag) => sqlx::query(
+                "SELECT m.id, m.digest, m.media_type, m.content, m.subject_digest, m.repository_id \
                      FROM repositories r JOIN tags t ON t.repository_id = r.id \
                      JOIN manifests m ON m.id = t.manifest_id \
                      WHERE r.name = $1 AND t.name = $2",
-                )
-                .bind(repo.as_str())
-                .bind(tag.as_str())
-                .fetch_optional(&self.read)
-                .await?
-            }
-            Reference::Digest(digest) => {
-                sqlx::query(
-                    "SELECT m.id, m.digest, m.media_type, m.content, m.subject_digest \
+            )
+            .bind(repo.as_str())
+            .bind(tag.as_str())
+            .fetch_optional(&self.read)
+            .await?,
+            Reference::Digest(digest) => sqlx::query(
+                "SELECT m.id, m.digest, m.media_type, m.content, m.subject_digest, m.repository_id \
                      FROM repositories r JOIN manifests m ON m.repository_id = r.id \
                      WHERE r.name = $1 AND m.digest = $2",
-                )
-                .bind(repo.as_str())
-                .bind(digest.to_string())
-                .fetch_optional(&self.read)
-                .await?
-            }
+            )
+            .bind(repo.as_str())
+            .bind(digest.to_string())
+            .fetch_optional(&self.read)
+            .await?,
         };
         row.map(manifest_row).transpose()
     }

@@ -64,7 +64,7 @@ fn project_row(r: &AnyRow) -> ProjectRow {
     }
 }
 
-const PUBLIC_CONDITION: &str = "EXISTS (SELECT 1 FROM project_metadata pmd \
+pub(crate) const PUBLIC_CONDITION: &str = "EXISTS (SELECT 1 FROM project_metadata pmd \
      WHERE pmd.project_id = p.id AND pmd.name = 'public' AND pmd.value = 'true')";
 
 /// The SQL condition on `p` (projects) of the projects a scope may see.

@@ -42,6 +42,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         )],
     )?;
     let accounts = Accounts::new(meta.clone(), audit, settings);
+    let pull_writer = tokio::spawn(write_pulls(registry.clone()));
     let generated = accounts
         .bootstrap(config.admin_password.as_ref().map(|s| s.expose()))
         .await
@@ -64,7 +65,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let harbor = Arc::new(HarborState {
         artifacts: berth_core::artifacts::Artifacts::new(accounts.clone(), registry.clone()),
         accounts,
-        registry,
+        registry: registry.clone(),
         external_url: config.external_url.clone(),
         tls: config.tls_cert.is_some(),
     });
@@ -103,6 +104,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 .await?;
         }
     }
+    pull_writer.abort();
+    if let Err(e) = registry.flush_pulls().await {
+        tracing::warn!(error = %e, "writing the last pull counts failed");
+    }
     // The server dropped every handle of the audit log: its writer flushes and ends.
     if tokio::time::timeout(Duration::from_secs(10), audit_writer)
         .await
@@ -113,6 +118,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     meta.close().await;
     tracing::info!("berth stopped");
     Ok(())
+}
+
+/// Writes pull counts and times once a second.
+async fn write_pulls(registry: Arc<Registry>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = registry.flush_pulls().await {
+            tracing::warn!(error = %e, "writing pull counts failed");
+        }
+    }
 }
 
 async fn shutdown_on_signal(handle: Handle<std::net::SocketAddr>, grace_seconds: u64) {

@@ -81,7 +81,7 @@ pub(crate) fn artifact_json(v: &ArtifactView, query: &BTreeMap<String, String>) 
         "repository_name": row.repository_name,
         "digest": row.digest,
         "size": row.size,
-        "icon": "",
+        "icon": super::icons::icon_for(&v.kind),
         "push_time": rfc3339_ms(row.push_time),
         "pull_time": pull_time(row.pull_time),
         "extra_attrs": parse_json(row.extra_attrs.as_deref()),

@@ -3,11 +3,13 @@
 pub(crate) mod artifacts;
 pub(crate) mod audit;
 pub(crate) mod configurations;
+pub(crate) mod icons;
 pub(crate) mod labels;
 pub(crate) mod members;
 pub(crate) mod projects;
 pub(crate) mod repositories;
 pub(crate) mod robots;
+pub(crate) mod search;
 pub(crate) mod system;
 pub(crate) mod tags;
 pub(crate) mod users;

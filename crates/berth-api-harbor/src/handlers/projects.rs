@@ -20,7 +20,11 @@ use crate::time::rfc3339_ms;
 use crate::{ApiError, State};
 
 /// `Project` of the swagger file.
-async fn project_json(state: &State, who: &Identity, p: &ProjectRow) -> Result<Value, ApiError> {
+pub(crate) async fn project_json(
+    state: &State,
+    who: &Identity,
+    p: &ProjectRow,
+) -> Result<Value, ApiError> {
     let role = state.accounts.role(who, p).await?;
     let ids: Vec<i64> = role.iter().map(|r| r.id()).collect();
     Ok(json!({

@@ -5,6 +5,7 @@
 mod changes;
 mod labels;
 mod listing;
+mod overview;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use crate::{CoreError, Registry};
 
 pub use labels::LabelRequest;
 pub use listing::{ArtifactOptions, ArtifactQuery, RepositoryQuery};
+pub use overview::{FoundRepository, Overview};
 
 /// The artifact use cases.
 #[derive(Clone)]
