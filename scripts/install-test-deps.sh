@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suites (tests/e2e, tests/api, scripts/test.sh) need: OCI clients (docker,
 # skopeo, podman, buildah, umoci) and PostgreSQL from Debian, and a Python venv (pytest, requests,
-# oras, moto's S3 server, boto3).
+# oras, moto's S3 server, boto3, jsonschema and pyyaml for the Harbor schema checks, harborapi).
 # Idempotent: when everything is present it installs nothing and prints nothing.
 # Works on Debian bookworm as root, or through sudo otherwise.
 #
@@ -66,10 +66,11 @@ fi
 # Python packages, in their own venv.
 py_check='
 import importlib.metadata as m, sys
-import pytest, requests, oras, moto, cryptography, boto3
+import pytest, requests, oras, moto, cryptography, boto3, jsonschema, yaml, harborapi
 import moto.server, flask  # the [server] extra
 v = m.version("oras").split(".")
-sys.exit(0 if v[:2] == ["0", "2"] else 1)
+h = m.version("harborapi").split(".")
+sys.exit(0 if v[:2] == ["0", "2"] and h[:2] == ["0", "26"] else 1)
 '
 if [ ! -x "$venv/bin/python" ]; then
     echo "install-test-deps: creating venv $venv" >&2
@@ -78,5 +79,6 @@ fi
 if ! "$venv/bin/python" -c "$py_check" >/dev/null 2>&1; then
     echo "install-test-deps: pip install into $venv" >&2
     "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-        pytest requests 'oras>=0.2,<0.3' 'moto[server]' cryptography boto3
+        pytest requests 'oras>=0.2,<0.3' 'moto[server]' cryptography boto3 jsonschema pyyaml \
+        'harborapi>=0.26,<0.27'
 fi

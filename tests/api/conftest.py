@@ -4,17 +4,22 @@ BERTH_E2E_REGISTRY   host:port of the registry under test (plain HTTP); required
 BERTH_BIN, BERTH_TEST_DATABASE_URL, BERTH_TEST_STORAGE_URL
                      for the tests marked `own_server`, which start, restart and kill a berth of
                      their own (see berth_api/server.py)
+
+Every /api/v2.0 response a test (or its fixtures) receives through Registry.request is checked
+against Harbor's swagger (berth_api/schema.py); the test fails at teardown if one breaks it.
 """
 
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
-from berth_api.harbor import Harbor, admin_password
-from berth_api.registry import Registry, describe, unique_repo
+from berth_api import schema
+from berth_api.harbor import API, Harbor, admin_password
+from berth_api.registry import RESPONSE_OBSERVERS, Registry, describe, unique_repo
 from berth_api.server import BerthServer
 
 
@@ -66,6 +71,40 @@ def repo() -> str:
 @pytest.fixture
 def new_repo():
     return unique_repo
+
+
+SWAGGER_VIOLATIONS: list[str] = []
+
+
+def _check_against_swagger(resp: requests.Response) -> None:
+    """Records how an /api/v2.0 response breaks Harbor's swagger (see berth_api/schema.py)."""
+    path = urlsplit(resp.request.url).path
+    if path != API and not path.startswith(API + "/"):
+        return
+    method = resp.request.method
+    for problem in schema.check_response(method, path, resp.status_code, resp.headers, resp.content):
+        SWAGGER_VIOLATIONS.append(f"{method} {path} -> {resp.status_code}: {problem}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _swagger_observer():
+    RESPONSE_OBSERVERS.append(_check_against_swagger)
+    yield
+    RESPONSE_OBSERVERS.remove(_check_against_swagger)
+
+
+@pytest.fixture(autouse=True)
+def _conforms_to_swagger(_swagger_observer):
+    """Fails the test at teardown if any /api/v2.0 response since the previous test's teardown
+    (this test's and its fixtures') broke Harbor's swagger."""
+    yield
+    found = list(dict.fromkeys(SWAGGER_VIOLATIONS))
+    SWAGGER_VIOLATIONS.clear()
+    if found:
+        pytest.fail(
+            f"{len(found)} response(s) break tests/api/spec/harbor-swagger.yaml:\n  " + "\n  ".join(found),
+            pytrace=False,
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -86,7 +86,7 @@ def test_who_may_read_the_log(admin, registry_host):
     name, password = admin.create_user()
     user = Harbor(registry_host, name, password)
     assert_api_error(Harbor(registry_host).api("GET", "/audit-logs"), 401, "UNAUTHORIZED")
-    assert_api_error(user.api("GET", "/auditlog-exts"), 403, "FORBIDDEN")
+    assert_api_status(user.api("GET", "/auditlog-exts"), 200)
     assert_api_status(user.api("GET", "/audit-logs"), 200)
     assert_api_error(user.api("GET", "/projects/library/logs"), 403, "FORBIDDEN")
     assert_api_status(admin.api("GET", "/projects/library/logs"), 200)

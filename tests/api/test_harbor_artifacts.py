@@ -156,13 +156,14 @@ def test_an_artifact_is_copied_with_its_tag(admin, project):
     other = admin.create_project()
     resp = admin.api("POST", f"/projects/{other}/repositories/dst/artifacts", params={"from": f"{project}/src:v1"})
     assert_api_status(resp, 201)
-    assert resp.headers["Location"].endswith(f"/projects/{other}/repositories/dst/artifacts/{image.digest}")
+    assert resp.headers["Location"] == f"/api/v2.0/projects/{other}/repositories/dst/artifacts/v1"
     pulled = admin.manifest(f"{other}/dst", "v1")
     assert pulled.status_code == 200 and pulled.content == image.manifest
     assert admin.get(f"/v2/{other}/dst/blobs/{sha256(image.config)}").content == image.config
     by_digest = admin.api("POST", f"/projects/{other}/repositories/dst2/artifacts",
                           params={"from": f"{project}/src@{image.digest}"})
     assert_api_status(by_digest, 201)
+    assert by_digest.headers["Location"].endswith(f"/repositories/dst2/artifacts/{image.digest}")
     assert admin.manifest(f"{other}/dst2", "v1").status_code == 404
     for bad in ("nonsense", f"{project}/src", f"{project}/src@sha256:zz"):
         resp = admin.api("POST", f"/projects/{other}/repositories/dst/artifacts", params={"from": bad})
@@ -180,6 +181,16 @@ def test_repository_description_and_deletion(admin, project):
     assert_api_status(admin.api("DELETE", path), 200)
     assert_api_error(admin.api("GET", path), 404, "NOT_FOUND")
     assert admin.manifest(f"{project}/app", "v1").status_code == 404
+    assert_api_status(admin.api("DELETE", f"/projects/{project}"), 200)
+
+
+def test_a_repository_whose_artifacts_are_gone_stays_until_deleted(admin, project):
+    image = push_image(admin, f"{project}/app", "v1")
+    assert_api_status(admin.api("DELETE", f"{artifacts_path(project, 'app')}/{image.digest}"), 200)
+    repo = assert_api_status(admin.api("GET", f"/projects/{project}/repositories/app"), 200).json()
+    assert repo["artifact_count"] == 0
+    assert_api_error(admin.api("DELETE", f"/projects/{project}"), 412, "PRECONDITION")
+    assert_api_status(admin.api("DELETE", f"/projects/{project}/repositories/app"), 200)
     assert_api_status(admin.api("DELETE", f"/projects/{project}"), 200)
 
 

@@ -81,7 +81,7 @@ def test_search_and_lookup(admin):
     assert_api_error(other.api("GET", f"/users/{uid}"), 403, "FORBIDDEN")
     assert assert_api_status(admin.api("GET", f"/users/{uid}"), 200).json()["user_id"] == uid
     assert_api_error(admin.api("GET", "/users/99999999"), 404, "NOT_FOUND")
-    assert_api_error(admin.api("GET", "/users/abc"), 400, "BAD_REQUEST")
+    assert_api_error(admin.api("GET", "/users/abc"), 404, "NOT_FOUND")
 
 
 @pytest.mark.own_server

@@ -454,7 +454,12 @@ impl Accounts {
         who: &Identity,
         project: ProjectId,
     ) -> Result<Vec<(&'static str, &'static str)>, CoreError> {
-        let row = self.project(who, &ProjectKey::Id(project)).await?;
+        // Harbor answers with what the caller holds: nothing, on a project it cannot see.
+        let row = match self.project(who, &ProjectKey::Id(project)).await {
+            Ok(row) => row,
+            Err(CoreError::Forbidden | CoreError::NotFound(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
         let grants = if who.is_sysadmin() {
             berth_auth::rbac::all_grants()
         } else {

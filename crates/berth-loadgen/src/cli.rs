@@ -55,6 +55,8 @@ pub enum Scenario {
     Tags,
     /// Full catalog of many repositories.
     Catalog,
+    /// Harbor's artifact listing: a page of 100 of many artifacts (berth and Harbor only).
+    Artifacts,
     /// Only read the server's memory (needs --pid).
     Memory,
 }
@@ -72,6 +74,7 @@ impl Scenario {
                 Push,
                 Tags,
                 Catalog,
+                Artifacts,
             ],
             Manifest => vec![ManifestGet, ManifestHead],
             s => vec![s],
@@ -147,6 +150,9 @@ pub struct RunArgs {
     /// Tags of the tag-list repository [10000; quick 1000].
     #[arg(long)]
     pub tags: Option<usize>,
+    /// Artifacts of the artifact-listing repository [10000; quick 1000].
+    #[arg(long)]
+    pub artifacts: Option<usize>,
     /// Repositories of the catalog scenario [2000; quick 200].
     #[arg(long)]
     pub repos: Option<usize>,

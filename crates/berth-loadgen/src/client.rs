@@ -199,6 +199,11 @@ impl Registry {
         Ok(())
     }
 
+    /// A plain GET, answer unchecked.
+    pub async fn get(&self, url: Url) -> anyhow::Result<Response> {
+        Ok(self.http.get(url).send().await?)
+    }
+
     /// `PUT /v2/<repo>/manifests/<reference>`.
     pub async fn put_manifest(
         &self,

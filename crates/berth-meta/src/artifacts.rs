@@ -177,11 +177,12 @@ impl MetaStore {
         if let Some(to) = filter.pushed_to {
             conditions.push(format!("m.created_at <= {to}"));
         }
+        // `+p.repository_id`: no index on it, so that the lookup goes by child digest first.
         if !filter.with_children {
             conditions.push(format!(
                 "({tagged}) OR NOT EXISTS (SELECT 1 FROM manifest_children mc \
                  JOIN manifests p ON p.id = mc.parent_id \
-                 WHERE mc.child_digest = m.digest AND p.repository_id = m.repository_id))"
+                 WHERE mc.child_digest = m.digest AND +p.repository_id = m.repository_id))"
             ));
         }
         let order_sql = match order {

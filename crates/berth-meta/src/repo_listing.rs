@@ -1,5 +1,6 @@
-//! Repositories as Harbor's API lists them: those holding at least one manifest, with their
-//! project, description, artifact count and pull count.
+//! Repositories as Harbor's API lists them, with their project, description, artifact count
+//! and pull count. A repository whose artifacts were all deleted stays listed (with no
+//! artifacts) until it is deleted, as in Harbor.
 
 use berth_types::{ProjectId, RepoId};
 use sqlx::Row;
@@ -64,8 +65,7 @@ impl MetaStore {
         limit: i64,
     ) -> Result<(Vec<RepositoryRow>, i64), MetaError> {
         let mut texts: Vec<String> = Vec::new();
-        let mut conditions =
-            vec!["EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id)".to_owned()];
+        let mut conditions = Vec::new();
         if let Some(visible) = crate::projects::scope_condition(scope) {
             conditions.push(visible);
         }
@@ -88,7 +88,11 @@ impl MetaStore {
         } else {
             "r.created_at ASC, r.id ASC".to_owned()
         };
-        let where_sql = conditions.join(" AND ");
+        let where_sql = if conditions.is_empty() {
+            "1 = 1".to_owned()
+        } else {
+            conditions.join(" AND ")
+        };
         let n = texts.len();
         let sql = format!(
             "SELECT {COLUMNS} {FROM} WHERE {where_sql} ORDER BY {order} LIMIT ${} OFFSET ${}",
@@ -110,12 +114,9 @@ impl MetaStore {
         Ok((rows.iter().map(repository_row).collect(), total))
     }
 
-    /// A repository by its full name, if it holds a manifest.
+    /// A repository by its full name.
     pub async fn repository(&self, name: &str) -> Result<Option<RepositoryRow>, MetaError> {
-        let sql = format!(
-            "SELECT {COLUMNS} {FROM} WHERE r.name = $1 \
-             AND EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id)"
-        );
+        let sql = format!("SELECT {COLUMNS} {FROM} WHERE r.name = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(name)
             .fetch_optional(&self.read)

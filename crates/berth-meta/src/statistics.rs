@@ -25,8 +25,7 @@ impl MetaStore {
                CAST(SUM(CASE WHEN {public} THEN 0 ELSE x.repos END) AS BIGINT) \
              FROM (SELECT p.id AS id, \
                  (SELECT COUNT(*) FROM repositories r \
-                  WHERE substr(r.name, 1, length(p.name) + 1) = p.name || '/' \
-                  AND EXISTS (SELECT 1 FROM manifests m WHERE m.repository_id = r.id)) AS repos \
+                  WHERE substr(r.name, 1, length(p.name) + 1) = p.name || '/') AS repos \
                FROM projects p WHERE {visible}) x JOIN projects p ON p.id = x.id"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -108,6 +108,11 @@ def unique_repo(purpose: str = "") -> str:
     return "library/" + "-".join(p for p in parts if p)
 
 
+# Called with every response Registry.request receives (conftest.py checks /api/v2.0 ones
+# against Harbor's swagger).
+RESPONSE_OBSERVERS: list = []
+
+
 class Registry:
     """One registry over plain HTTP. Paths may be absolute (`/v2/...`) or a Location header value."""
 
@@ -128,7 +133,11 @@ class Registry:
     def request(self, method: str, path_or_url: str, **kwargs) -> requests.Response:
         kwargs.setdefault("timeout", TIMEOUT)
         kwargs.setdefault("allow_redirects", False)
-        return self.session.request(method, self.url(path_or_url), **kwargs)
+        resp = self.session.request(method, self.url(path_or_url), **kwargs)
+        for observe in RESPONSE_OBSERVERS:
+            for r in [*resp.history, resp]:
+                observe(r)
+        return resp
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)

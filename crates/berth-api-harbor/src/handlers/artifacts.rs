@@ -287,10 +287,17 @@ pub(crate) async fn copy(
         .artifacts
         .copy_artifact(&who, &ProjectKey::Name(project), &repository, from)
         .await?;
-    Ok(created(format!(
-        "{}/{digest}",
-        uri.path().trim_end_matches('/')
-    )))
+    // As Harbor: the request path decoded once, then the reference `from` named.
+    let path = percent_encoding::percent_decode_str(uri.path().trim_end_matches('/'))
+        .decode_utf8_lossy()
+        .into_owned();
+    let reference = match from.split_once('@') {
+        Some(_) => digest,
+        None => from
+            .rsplit_once(':')
+            .map_or(digest, |(_, tag)| tag.to_owned()),
+    };
+    Ok(created(format!("{path}/{reference}")))
 }
 
 /// `GET .../artifacts/{reference}/additions/{addition}`.

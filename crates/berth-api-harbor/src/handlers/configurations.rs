@@ -9,17 +9,20 @@ use super::{empty, json, json_body};
 use crate::identity::Caller;
 use crate::{ApiError, State};
 
-/// `GET /configurations`: each key as `{"value": ..., "editable": ...}`; secrets are
-/// never shown.
+/// `GET /configurations`: each key as `{"value": ..., "editable": ...}` (the scan-all
+/// policy as itself); secrets are never shown.
 pub(crate) async fn get(state: State, Caller(who): Caller) -> Result<Response, ApiError> {
     let shown = state.accounts.settings().show(&who).await?;
     let body: Map<String, Value> = shown
         .into_iter()
         .map(|s| {
-            (
-                s.name.to_owned(),
-                json!({ "value": s.value, "editable": s.editable }),
-            )
+            // Harbor's schema gives the scan-all policy as the object itself.
+            let shown = if s.value.is_object() {
+                s.value
+            } else {
+                json!({ "value": s.value, "editable": s.editable })
+            };
+            (s.name.to_owned(), shown)
         })
         .collect();
     Ok(json(&Value::Object(body)))

@@ -32,7 +32,6 @@ pub(crate) async fn project_json(
         "owner_id": p.owner_id.0,
         "owner_name": p.owner_name,
         "name": p.name,
-        "registry_id": null,
         "creation_time": rfc3339_ms(p.created_at),
         "update_time": rfc3339_ms(p.updated_at),
         "deleted": false,

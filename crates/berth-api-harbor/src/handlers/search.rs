@@ -19,7 +19,8 @@ pub(crate) async fn search(
 ) -> Result<Response, ApiError> {
     let text = query.get("q").map(|q| q.trim()).unwrap_or_default();
     if text.is_empty() {
-        return Err(ApiError::bad_request("the query parameter q is required"));
+        // Harbor's schema declares no error for this: nothing matches nothing.
+        return Ok(json(&json!({ "project": [], "repository": [] })));
     }
     let (projects, repos) = state.artifacts.search(&who, text).await?;
     let mut project_items = Vec::with_capacity(projects.len());

@@ -93,9 +93,13 @@ pub(crate) async fn current(state: State, Caller(who): Caller) -> Result<Respons
 }
 
 fn user_id(raw: &str) -> Result<berth_types::UserId, ApiError> {
-    raw.parse()
-        .map(berth_types::UserId)
-        .map_err(|_| ApiError::bad_request(format!("invalid user id {raw}")))
+    raw.parse().map(berth_types::UserId).map_err(|_| {
+        ApiError::new(
+            http::StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("user {raw} not found"),
+        )
+    })
 }
 
 /// `GET /users/{user_id}` (the user themself, or a system administrator).

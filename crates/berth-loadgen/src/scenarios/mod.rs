@@ -1,5 +1,6 @@
 //! The scenarios. Each does its setup untimed, then measures one or more timed regions.
 
+mod artifacts;
 mod catalog;
 mod download;
 mod listing;
@@ -47,6 +48,7 @@ pub async fn run(ctx: &mut Ctx, scenario: Scenario) -> anyhow::Result<Vec<Measur
         Scenario::Push => push::run(ctx).await,
         Scenario::Tags => tags::run(ctx).await,
         Scenario::Catalog => catalog::run(ctx).await,
+        Scenario::Artifacts => artifacts::run(ctx).await,
         Scenario::All | Scenario::Manifest | Scenario::Memory => Ok(Vec::new()),
     }
 }
