@@ -67,10 +67,14 @@ impl From<CoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({
-            "errors": [{ "code": self.code, "message": self.message }]
-        });
-        let mut resp = (self.status, body.to_string()).into_response();
+        let body = crate::models::Errors {
+            errors: vec![crate::models::ErrorItem {
+                code: self.code.to_owned(),
+                message: self.message,
+            }],
+        };
+        let text = serde_json::to_string(&body).unwrap_or_default();
+        let mut resp = (self.status, text).into_response();
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),

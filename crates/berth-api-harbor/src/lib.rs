@@ -5,6 +5,7 @@
 mod error;
 mod handlers;
 mod identity;
+mod models;
 mod paging;
 mod query;
 mod time;
@@ -35,131 +36,109 @@ pub(crate) type State = axum::extract::State<Arc<HarborState>>;
 /// The base path of Harbor's API.
 pub const API: &str = "/api/v2.0";
 
-/// The `/api` router.
+/// Where berth serves its OpenAPI document and the Swagger UI that reads it (Harbor's
+/// path for the UI).
+pub const OPENAPI_PATH: &str = "/api/v2.0/openapi.json";
+pub const SWAGGER_UI_PATH: &str = "/devcenter-api-2.0";
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "berth: Harbor API v2.0",
+        description = "The Harbor-compatible REST API of berth. Authenticate with HTTP Basic \
+            credentials of a user or a robot account."
+    ),
+    modifiers(&BasicAuth),
+    security(("basic" = []))
+)]
+struct ApiDoc;
+
+/// Declares the Basic credentials every operation accepts.
+struct BasicAuth;
+
+impl utoipa::Modify for BasicAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+        );
+    }
+}
+
+/// The `/api` router, with the OpenAPI document made from the handlers' declarations and
+/// the Swagger UI.
 pub fn router(state: Arc<HarborState>) -> Router {
     use handlers::{
         artifacts, audit, configurations, icons, labels, members, projects, repositories, robots,
         search, system, tags, users,
     };
-    let repo = |rest: &str| {
-        format!("{API}/projects/{{project_name_or_id}}/repositories/{{repository_name}}{rest}")
-    };
-    let artifact = |rest: &str| repo(&format!("/artifacts/{{reference}}{rest}"));
+    use utoipa::OpenApi as _;
+    use utoipa_axum::routes;
     // Full paths rather than a nested router, so handlers see the request's whole URI (paging
-    // links are built from it).
-    let at = |path: &str| format!("{API}{path}");
+    // links are built from it). Each `routes!` holds the operations of one path.
+    let (api, doc) = utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(handlers::ping))
+        .routes(routes!(system::health))
+        .routes(routes!(system::info))
+        .routes(routes!(system::volumes))
+        .routes(routes!(system::getcert))
+        .routes(routes!(configurations::get, configurations::put))
+        .routes(routes!(search::search))
+        .routes(routes!(search::statistics))
+        .routes(routes!(icons::get))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::current))
+        .routes(routes!(users::search))
+        .routes(routes!(users::permissions))
+        .routes(routes!(users::get))
+        .routes(routes!(users::password))
+        .routes(routes!(users::sysadmin))
+        .routes(routes!(projects::list, projects::create, projects::head))
+        .routes(routes!(projects::get, projects::update, projects::delete))
+        .routes(routes!(projects::deletable))
+        .routes(routes!(projects::summary))
+        .routes(routes!(projects::metadatas))
+        .routes(routes!(members::list, members::create))
+        .routes(routes!(members::get, members::update, members::delete))
+        .routes(routes!(robots::list, robots::create))
+        .routes(routes!(
+            robots::get,
+            robots::update,
+            robots::refresh,
+            robots::delete
+        ))
+        .routes(routes!(repositories::list_all))
+        .routes(routes!(repositories::list))
+        .routes(routes!(
+            repositories::get,
+            repositories::update,
+            repositories::delete
+        ))
+        .routes(routes!(artifacts::list, artifacts::copy))
+        .routes(routes!(artifacts::list_project))
+        .routes(routes!(artifacts::get, artifacts::delete))
+        .routes(routes!(artifacts::addition))
+        .routes(routes!(tags::list, tags::create))
+        .routes(routes!(tags::delete))
+        .routes(routes!(labels::attach))
+        .routes(routes!(labels::detach))
+        .routes(routes!(labels::list, labels::create))
+        .routes(routes!(labels::get, labels::update, labels::delete))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::list_ext))
+        .routes(routes!(audit::project))
+        .split_for_parts();
+    let swagger = utoipa_swagger_ui::SwaggerUi::new(SWAGGER_UI_PATH).url(OPENAPI_PATH, doc);
     Router::new()
+        .merge(api)
         .route("/api/version", get(handlers::version))
-        .route(&at("/ping"), get(handlers::ping))
-        .route(&at("/health"), get(system::health))
-        .route(&at("/systeminfo"), get(system::info))
-        .route(&at("/systeminfo/volumes"), get(system::volumes))
-        .route(&at("/systeminfo/getcert"), get(system::getcert))
         .route(
-            &at("/configurations"),
-            get(configurations::get).put(configurations::put),
+            &format!("{API}/{{*rest}}"),
+            axum::routing::any(handlers::not_found),
         )
-        .route(&at("/users"), get(users::list).post(users::create))
-        .route(&at("/users/current"), get(users::current))
-        .route(&at("/users/search"), get(users::search))
-        .route(&at("/users/current/permissions"), get(users::permissions))
-        .route(&at("/users/{user_id}"), get(users::get))
-        .route(
-            &at("/users/{user_id}/password"),
-            axum::routing::put(users::password),
-        )
-        .route(
-            &at("/users/{user_id}/sysadmin"),
-            axum::routing::put(users::sysadmin),
-        )
-        .route(
-            &at("/projects"),
-            get(projects::list)
-                .post(projects::create)
-                .head(projects::head),
-        )
-        .route(
-            &at("/projects/{project_name_or_id}"),
-            get(projects::get)
-                .put(projects::update)
-                .delete(projects::delete),
-        )
-        .route(
-            &at("/projects/{project_name_or_id}/_deletable"),
-            get(projects::deletable),
-        )
-        .route(
-            &at("/projects/{project_name_or_id}/summary"),
-            get(projects::summary),
-        )
-        .route(
-            &at("/projects/{project_name_or_id}/metadatas"),
-            get(projects::metadatas),
-        )
-        .route(
-            &at("/projects/{project_name_or_id}/members"),
-            get(members::list).post(members::create),
-        )
-        .route(
-            &at("/projects/{project_name_or_id}/members/{mid}"),
-            get(members::get)
-                .put(members::update)
-                .delete(members::delete),
-        )
-        .route(&at("/robots"), get(robots::list).post(robots::create))
-        .route(
-            &at("/robots/{robot_id}"),
-            get(robots::get)
-                .put(robots::update)
-                .patch(robots::refresh)
-                .delete(robots::delete),
-        )
-        .route(&at("/search"), get(search::search))
-        .route(&at("/icons/{digest}"), get(icons::get))
-        .route(&at("/statistics"), get(search::statistics))
-        .route(&at("/repositories"), get(repositories::list_all))
-        .route(
-            &at("/projects/{project_name_or_id}/repositories"),
-            get(repositories::list),
-        )
-        .route(
-            &repo(""),
-            get(repositories::get)
-                .put(repositories::update)
-                .delete(repositories::delete),
-        )
-        .route(
-            &repo("/artifacts"),
-            get(artifacts::list).post(artifacts::copy),
-        )
-        .route(
-            &at("/projects/{project_name_or_id}/artifacts"),
-            get(artifacts::list_project),
-        )
-        .route(&artifact(""), get(artifacts::get).delete(artifacts::delete))
-        .route(&artifact("/additions/{addition}"), get(artifacts::addition))
-        .route(&artifact("/tags"), get(tags::list).post(tags::create))
-        .route(
-            &artifact("/tags/{tag_name}"),
-            axum::routing::delete(tags::delete),
-        )
-        .route(&artifact("/labels"), axum::routing::post(labels::attach))
-        .route(
-            &artifact("/labels/{label_id}"),
-            axum::routing::delete(labels::detach),
-        )
-        .route(&at("/labels"), get(labels::list).post(labels::create))
-        .route(
-            &at("/labels/{label_id}"),
-            get(labels::get).put(labels::update).delete(labels::delete),
-        )
-        .route(&at("/audit-logs"), get(audit::list))
-        .route(&at("/auditlog-exts"), get(audit::list_ext))
-        .route(
-            &at("/projects/{project_name_or_id}/logs"),
-            get(audit::project),
-        )
-        .route(&at("/{*rest}"), axum::routing::any(handlers::not_found))
         .layer(axum::middleware::from_fn(handlers::request_id))
         .with_state(state)
+        .merge(swagger)
 }

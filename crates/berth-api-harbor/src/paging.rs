@@ -46,8 +46,8 @@ impl Paging {
     }
 
     /// A JSON list answer with `X-Total-Count` and the `Link` header.
-    pub fn respond(&self, uri: &Uri, total: i64, items: serde_json::Value) -> Response {
-        let mut resp = crate::handlers::json(&items);
+    pub fn respond<T: serde::Serialize>(&self, uri: &Uri, total: i64, items: &[T]) -> Response {
+        let mut resp = crate::handlers::json(items);
         let headers = resp.headers_mut();
         headers.insert("x-total-count", HeaderValue::from(total));
         if let Some(link) = self.link(uri, total)

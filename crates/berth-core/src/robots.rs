@@ -265,6 +265,9 @@ impl Accounts {
 
     /// A robot, for those who may read robots at its level.
     pub async fn robot(&self, who: &Identity, id: i64) -> Result<RobotView, CoreError> {
+        if !who.is_account() {
+            return Err(CoreError::Unauthenticated);
+        }
         let row = self
             .meta()
             .robot(id)
@@ -330,6 +333,9 @@ impl Accounts {
         id: i64,
         update: RobotUpdate,
     ) -> Result<(), CoreError> {
+        if !who.is_account() {
+            return Err(CoreError::Unauthenticated);
+        }
         let current = self.robot(who, id).await?;
         let project = current.project.clone();
         self.require_robot_access(who, project.as_deref(), Verb::Update)
@@ -389,6 +395,9 @@ impl Accounts {
         id: i64,
         secret: Option<String>,
     ) -> Result<Option<String>, CoreError> {
+        if !who.is_account() {
+            return Err(CoreError::Unauthenticated);
+        }
         let current = self.robot(who, id).await?;
         let project = current.project.clone();
         self.require_robot_access(who, project.as_deref(), Verb::Update)
@@ -414,6 +423,9 @@ impl Accounts {
     }
 
     pub async fn delete_robot(&self, who: &Identity, id: i64) -> Result<(), CoreError> {
+        if !who.is_account() {
+            return Err(CoreError::Unauthenticated);
+        }
         let current = self.robot(who, id).await?;
         let project = current.project.clone();
         self.require_robot_access(who, project.as_deref(), Verb::Delete)

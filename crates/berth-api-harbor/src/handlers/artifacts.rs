@@ -11,6 +11,8 @@ use berth_meta::{ArtifactFilter, ArtifactOrder, TagFilter};
 use http::{HeaderMap, StatusCode, Uri};
 use serde_json::{Value, json};
 
+use crate::models::{Accessory, AdditionLink, Artifact, Errors, Reference};
+
 use super::labels::label_json;
 use super::repositories::{artifact_at, repository_param};
 use super::{created, empty, json};
@@ -46,13 +48,12 @@ fn parse_json(text: Option<&str>) -> Value {
 }
 
 /// `Artifact` of the swagger file.
-pub(crate) fn artifact_json(v: &ArtifactView, query: &BTreeMap<String, String>) -> Value {
+pub(crate) fn artifact_json(v: &ArtifactView, query: &BTreeMap<String, String>) -> Artifact {
     let row = &v.row;
     let (project, repository) = row
         .repository_name
         .split_once('/')
         .unwrap_or(("", row.repository_name.as_str()));
-    let mut additions = serde_json::Map::new();
     let names: &[&str] = match v.kind.as_str() {
         "IMAGE"
             if row.manifest_media_type != berth_types::media_type::OCI_INDEX
@@ -63,83 +64,78 @@ pub(crate) fn artifact_json(v: &ArtifactView, query: &BTreeMap<String, String>) 
         "CHART" => &["values.yaml", "readme.md", "dependencies"],
         _ => &[],
     };
-    for name in names {
-        let href = format!(
-            "{}/additions/{name}",
-            artifact_path(project, repository, &row.digest)
-        );
-        additions.insert((*name).into(), json!({ "href": href, "absolute": false }));
-    }
-    let mut body = json!({
-        "id": row.id.0,
-        "type": v.kind,
-        "media_type": row.media_type,
-        "manifest_media_type": row.manifest_media_type,
-        "artifact_type": row.artifact_type.clone().unwrap_or_default(),
-        "project_id": v.project_id.0,
-        "repository_id": row.repository_id.0,
-        "repository_name": row.repository_name,
-        "digest": row.digest,
-        "size": row.size,
-        "icon": super::icons::icon_for(&v.kind),
-        "push_time": rfc3339_ms(row.push_time),
-        "pull_time": pull_time(row.pull_time),
-        "extra_attrs": parse_json(row.extra_attrs.as_deref()),
-        "annotations": parse_json(row.annotations.as_deref()),
-        "references": v.references.iter().map(|r| {
-            let mut reference = json!({
-                "parent_id": row.id.0,
-                "child_id": r.child_id.map_or(0, |id| id.0),
-                "child_digest": r.child.digest.to_string(),
-            });
-            for (key, value) in [("platform", &r.child.platform), ("annotations", &r.child.annotations), ("urls", &r.child.urls)] {
-                if let (Some(value), Value::Object(map)) = (value, &mut reference) {
-                    map.insert(key.into(), value.clone());
-                }
-            }
-            reference
-        }).collect::<Vec<_>>(),
-        "addition_links": additions,
-    });
-    let Value::Object(map) = &mut body else {
-        return body;
-    };
+    let addition_links = names
+        .iter()
+        .map(|name| {
+            let href = format!(
+                "{}/additions/{name}",
+                artifact_path(project, repository, &row.digest)
+            );
+            (
+                (*name).to_owned(),
+                AdditionLink {
+                    href,
+                    absolute: false,
+                },
+            )
+        })
+        .collect();
+    let references = v
+        .references
+        .iter()
+        .map(|r| Reference {
+            parent_id: row.id.0,
+            child_id: r.child_id.map_or(0, |id| id.0),
+            child_digest: r.child.digest.to_string(),
+            platform: r.child.platform.clone(),
+            annotations: r.child.annotations.clone(),
+            urls: r.child.urls.clone(),
+        })
+        .collect();
     let opts = options(query);
-    if opts.with_tag {
-        let tags: Vec<Value> = v.tags.iter().map(super::tags::tag_json).collect();
-        map.insert("tags".into(), Value::Array(tags));
+    let accessories = v
+        .accessories
+        .iter()
+        .map(|a| Accessory {
+            id: a.row.id.0,
+            artifact_id: a.row.id.0,
+            subject_artifact_id: a.subject_id.0,
+            subject_artifact_repo: row.repository_name.clone(),
+            subject_artifact_digest: row.digest.clone(),
+            size: a.row.size,
+            digest: a.row.digest.clone(),
+            kind: a.row.accessory_type.clone().unwrap_or_default(),
+            icon: String::new(),
+            creation_time: rfc3339_ms(a.row.push_time),
+        })
+        .collect();
+    Artifact {
+        id: row.id.0,
+        kind: v.kind.clone(),
+        media_type: row.media_type.clone(),
+        manifest_media_type: row.manifest_media_type.clone(),
+        artifact_type: row.artifact_type.clone().unwrap_or_default(),
+        project_id: v.project_id.0,
+        repository_id: row.repository_id.0,
+        repository_name: row.repository_name.clone(),
+        digest: row.digest.clone(),
+        size: row.size,
+        icon: super::icons::icon_for(&v.kind).to_owned(),
+        push_time: rfc3339_ms(row.push_time),
+        pull_time: pull_time(row.pull_time),
+        extra_attrs: parse_json(row.extra_attrs.as_deref()),
+        annotations: parse_json(row.annotations.as_deref()),
+        references,
+        addition_links,
+        tags: opts
+            .with_tag
+            .then(|| v.tags.iter().map(super::tags::tag_json).collect()),
+        labels: opts
+            .with_label
+            .then(|| v.labels.iter().map(label_json).collect()),
+        accessories: opts.with_accessory.then_some(accessories),
+        scan_overview: flag(query, "with_scan_overview", false).then(|| json!({})),
     }
-    if opts.with_label {
-        map.insert(
-            "labels".into(),
-            Value::Array(v.labels.iter().map(label_json).collect()),
-        );
-    }
-    if opts.with_accessory {
-        let accessories: Vec<Value> = v
-            .accessories
-            .iter()
-            .map(|a| {
-                json!({
-                    "id": a.row.id.0,
-                    "artifact_id": a.row.id.0,
-                    "subject_artifact_id": a.subject_id.0,
-                    "subject_artifact_repo": row.repository_name,
-                    "subject_artifact_digest": row.digest,
-                    "size": a.row.size,
-                    "digest": a.row.digest,
-                    "type": a.row.accessory_type.clone().unwrap_or_default(),
-                    "icon": "",
-                    "creation_time": rfc3339_ms(a.row.push_time),
-                })
-            })
-            .collect();
-        map.insert("accessories".into(), Value::Array(accessories));
-    }
-    if flag(query, "with_scan_overview", false) {
-        map.insert("scan_overview".into(), json!({}));
-    }
-    body
 }
 
 fn artifact_query(
@@ -199,6 +195,9 @@ fn artifact_query(
 }
 
 /// `GET .../repositories/{repository_name}/artifacts`.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/repositories/{repository_name}/artifacts", tag = "artifact", operation_id = "listArtifacts",
+    params(("project_name_or_id" = String, Path), ("repository_name" = String, Path)),
+    responses((status = 200, body = Vec<Artifact>), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn list(
     state: State,
     Caller(who): Caller,
@@ -219,11 +218,14 @@ pub(crate) async fn list(
             options(&query),
         )
         .await?;
-    let items: Vec<Value> = views.iter().map(|v| artifact_json(v, &query)).collect();
-    Ok(paging.respond(&uri, total, Value::Array(items)))
+    let items: Vec<Artifact> = views.iter().map(|v| artifact_json(v, &query)).collect();
+    Ok(paging.respond(&uri, total, &items))
 }
 
 /// `GET /projects/{project_name_or_id}/artifacts`: every repository's artifacts.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/artifacts", tag = "project", operation_id = "listArtifactsOfProject",
+    params(("project_name_or_id" = String, Path)),
+    responses((status = 200, body = Vec<Artifact>), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn list_project(
     state: State,
     Caller(who): Caller,
@@ -239,11 +241,14 @@ pub(crate) async fn list_project(
         .artifacts
         .list_artifacts(&who, &key, None, &q, options(&query))
         .await?;
-    let items: Vec<Value> = views.iter().map(|v| artifact_json(v, &query)).collect();
-    Ok(paging.respond(&uri, total, Value::Array(items)))
+    let items: Vec<Artifact> = views.iter().map(|v| artifact_json(v, &query)).collect();
+    Ok(paging.respond(&uri, total, &items))
 }
 
 /// `GET .../artifacts/{reference}`.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}", tag = "artifact", operation_id = "getArtifact",
+    params(("project_name_or_id" = String, Path), ("repository_name" = String, Path), ("reference" = String, Path)),
+    responses((status = 200, body = Artifact), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn get(
     state: State,
     Caller(who): Caller,
@@ -259,6 +264,9 @@ pub(crate) async fn get(
 }
 
 /// `DELETE .../artifacts/{reference}`.
+#[utoipa::path(delete, path = "/api/v2.0/projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}", tag = "artifact", operation_id = "deleteArtifact",
+    params(("project_name_or_id" = String, Path), ("repository_name" = String, Path), ("reference" = String, Path)),
+    responses((status = 200), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors), (status = 412, body = Errors)))]
 pub(crate) async fn delete(
     state: State,
     Caller(who): Caller,
@@ -270,6 +278,9 @@ pub(crate) async fn delete(
 }
 
 /// `POST .../repositories/{repository_name}/artifacts?from=project/repo:tag`.
+#[utoipa::path(post, path = "/api/v2.0/projects/{project_name_or_id}/repositories/{repository_name}/artifacts", tag = "artifact", operation_id = "CopyArtifact",
+    params(("project_name_or_id" = String, Path), ("repository_name" = String, Path)),
+    responses((status = 201), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn copy(
     state: State,
     Caller(who): Caller,
@@ -279,8 +290,9 @@ pub(crate) async fn copy(
 ) -> Result<Response, ApiError> {
     let repository = repository_param(&repository)?;
     let Some(from) = query.get("from") else {
-        return Err(ApiError::bad_request(
-            "the query parameter from is required",
+        return Err(super::bad_input(
+            &who,
+            "the query parameter from is required".into(),
         ));
     };
     let digest = state
@@ -301,6 +313,9 @@ pub(crate) async fn copy(
 }
 
 /// `GET .../artifacts/{reference}/additions/{addition}`.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}/additions/{addition}", tag = "artifact", operation_id = "getAddition",
+    params(("project_name_or_id" = String, Path), ("repository_name" = String, Path), ("reference" = String, Path), ("addition" = String, Path)),
+    responses((status = 200, body = Object), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn addition(
     state: State,
     Caller(who): Caller,

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::models::{AuditLog, Errors};
 use axum::extract::{Path, Query};
 use axum::response::Response;
 use berth_core::accounts::ProjectKey;
 use berth_meta::{AuditFilter, AuditRecord};
 use http::Uri;
-use serde_json::{Value, json};
 
 use crate::identity::Caller;
 use crate::paging::Paging;
@@ -16,20 +16,17 @@ use crate::time::rfc3339_ms;
 use crate::{ApiError, State};
 
 /// `AuditLog` of the swagger file, or `AuditLogExt` with `ext`.
-fn record_json(r: &AuditRecord, ext: bool) -> Value {
-    let mut v = json!({
-        "id": r.id,
-        "username": r.username,
-        "resource": r.resource,
-        "resource_type": r.resource_type,
-        "operation": r.operation,
-        "op_time": rfc3339_ms(r.op_time),
-    });
-    if ext {
-        v["operation_description"] = json!(r.description);
-        v["operation_result"] = json!(r.success);
+fn record_json(r: &AuditRecord, ext: bool) -> AuditLog {
+    AuditLog {
+        id: r.id,
+        username: r.username.clone(),
+        resource: r.resource.clone(),
+        resource_type: r.resource_type.clone(),
+        operation: r.operation.clone(),
+        op_time: rfc3339_ms(r.op_time),
+        operation_description: ext.then(|| r.description.clone()),
+        operation_result: ext.then_some(r.success),
     }
-    v
 }
 
 /// The filter a `q` parameter asks for (unknown keys are ignored, as in Harbor).
@@ -56,11 +53,13 @@ fn filter(query: &BTreeMap<String, String>) -> Result<AuditFilter, ApiError> {
 }
 
 fn respond(paging: Paging, uri: &Uri, rows: &[AuditRecord], total: i64, ext: bool) -> Response {
-    let items = rows.iter().map(|r| record_json(r, ext)).collect();
-    paging.respond(uri, total, Value::Array(items))
+    let items: Vec<AuditLog> = rows.iter().map(|r| record_json(r, ext)).collect();
+    paging.respond(uri, total, &items)
 }
 
 /// `GET /audit-logs`.
+#[utoipa::path(get, path = "/api/v2.0/audit-logs", tag = "auditlog", operation_id = "listAuditLogs",
+    responses((status = 200, body = Vec<AuditLog>), (status = 401, body = Errors)))]
 pub(crate) async fn list(
     state: State,
     Caller(who): Caller,
@@ -76,6 +75,8 @@ pub(crate) async fn list(
 }
 
 /// `GET /auditlog-exts`: as `/audit-logs`, in the newer record shape.
+#[utoipa::path(get, path = "/api/v2.0/auditlog-exts", tag = "auditlog", operation_id = "listAuditLogExts",
+    responses((status = 200, body = Vec<AuditLog>), (status = 401, body = Errors)))]
 pub(crate) async fn list_ext(
     state: State,
     Caller(who): Caller,
@@ -91,6 +92,9 @@ pub(crate) async fn list_ext(
 }
 
 /// `GET /projects/{project_name}/logs`.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/logs", tag = "project", operation_id = "getLogs",
+    params(("project_name_or_id" = String, Path)),
+    responses((status = 200, body = Vec<AuditLog>), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn project(
     state: State,
     Caller(who): Caller,

@@ -7,10 +7,13 @@ use serde_json::{Map, Value, json};
 
 use super::{empty, json, json_body};
 use crate::identity::Caller;
+use crate::models::Errors;
 use crate::{ApiError, State};
 
 /// `GET /configurations`: each key as `{"value": ..., "editable": ...}` (the scan-all
 /// policy as itself); secrets are never shown.
+#[utoipa::path(get, path = "/api/v2.0/configurations", tag = "configure", operation_id = "getConfigurations",
+    responses((status = 200, body = Object), (status = 401, body = Errors), (status = 403, body = Errors)))]
 pub(crate) async fn get(state: State, Caller(who): Caller) -> Result<Response, ApiError> {
     let shown = state.accounts.settings().show(&who).await?;
     let body: Map<String, Value> = shown
@@ -29,12 +32,14 @@ pub(crate) async fn get(state: State, Caller(who): Caller) -> Result<Response, A
 }
 
 /// `PUT /configurations`: a flat object of the keys to change.
+#[utoipa::path(put, path = "/api/v2.0/configurations", tag = "configure", operation_id = "updateConfigurations",
+    responses((status = 200), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors)))]
 pub(crate) async fn put(
     state: State,
     Caller(who): Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let changes: Map<String, Value> = json_body(&body)?;
+    let changes: Map<String, Value> = json_body(&who, &body)?;
     state.accounts.settings().update(&who, &changes).await?;
     Ok(empty(StatusCode::OK))
 }

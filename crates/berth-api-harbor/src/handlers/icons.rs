@@ -3,26 +3,26 @@
 
 use std::sync::OnceLock;
 
+use crate::models::{Errors, Icon};
 use axum::extract::Path;
 use axum::response::Response;
 use base64::Engine as _;
 use berth_types::{Algorithm, Digest};
 use http::StatusCode;
-use serde_json::json;
 
 use super::json;
 use crate::ApiError;
 
 const SVG: &str = "image/svg+xml";
 
-struct Icon {
+struct IconFile {
     kind: &'static str,
     digest: String,
     content: &'static [u8],
 }
 
-fn icons() -> &'static [Icon] {
-    static ICONS: OnceLock<Vec<Icon>> = OnceLock::new();
+fn icons() -> &'static [IconFile] {
+    static ICONS: OnceLock<Vec<IconFile>> = OnceLock::new();
     ICONS.get_or_init(|| {
         let files: [(&str, &[u8]); 4] = [
             ("IMAGE", include_bytes!("../icons/image.svg")),
@@ -32,7 +32,7 @@ fn icons() -> &'static [Icon] {
         ];
         files
             .into_iter()
-            .map(|(kind, content)| Icon {
+            .map(|(kind, content)| IconFile {
                 kind,
                 digest: Digest::of(Algorithm::Sha256, content).to_string(),
                 content,
@@ -51,6 +51,9 @@ pub(crate) fn icon_for(kind: &str) -> &'static str {
 }
 
 /// `GET /icons/{digest}`.
+#[utoipa::path(get, path = "/api/v2.0/icons/{digest}", tag = "icon", operation_id = "getIcon",
+    params(("digest" = String, Path)),
+    responses((status = 200, body = Icon), (status = 400, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn get(Path(digest): Path<String>) -> Result<Response, ApiError> {
     if digest.parse::<Digest>().is_err() {
         return Err(ApiError::bad_request(format!("invalid digest {digest}")));
@@ -60,5 +63,8 @@ pub(crate) async fn get(Path(digest): Path<String>) -> Result<Response, ApiError
         .find(|i| i.digest == digest)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "no such icon"))?;
     let content = base64::engine::general_purpose::STANDARD.encode(icon.content);
-    Ok(json(&json!({ "content-type": SVG, "content": content })))
+    Ok(json(&Icon {
+        content_type: SVG.to_owned(),
+        content,
+    }))
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::models::{Errors, Label};
 use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::response::Response;
@@ -10,7 +11,6 @@ use berth_meta::LabelRow;
 use berth_types::ProjectId;
 use http::{StatusCode, Uri};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::repositories::artifact_at;
 use super::{created, empty, json, json_body};
@@ -20,17 +20,17 @@ use crate::time::rfc3339_ms;
 use crate::{ApiError, State};
 
 /// `Label` of the swagger file.
-pub(crate) fn label_json(l: &LabelRow) -> Value {
-    json!({
-        "id": l.id,
-        "name": l.name,
-        "description": l.description,
-        "color": l.color,
-        "scope": l.scope,
-        "project_id": l.project_id.map_or(0, |p| p.0),
-        "creation_time": rfc3339_ms(l.created_at),
-        "update_time": rfc3339_ms(l.updated_at),
-    })
+pub(crate) fn label_json(l: &LabelRow) -> Label {
+    Label {
+        id: l.id,
+        name: l.name.clone(),
+        description: l.description.clone(),
+        color: l.color.clone(),
+        scope: l.scope.clone(),
+        project_id: l.project_id.map_or(0, |p| p.0),
+        creation_time: rfc3339_ms(l.created_at),
+        update_time: rfc3339_ms(l.updated_at),
+    }
 }
 
 #[derive(Deserialize)]
@@ -67,17 +67,21 @@ fn request(body: LabelBody) -> Result<LabelRequest, ApiError> {
 }
 
 /// `POST /labels`.
+#[utoipa::path(post, path = "/api/v2.0/labels", tag = "label", operation_id = "CreateLabel",
+    responses((status = 201), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 409, body = Errors)))]
 pub(crate) async fn create(
     state: State,
     Caller(who): Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let req = request(json_body(&body)?)?;
+    let req = request(json_body(&who, &body)?)?;
     let id = state.artifacts.create_label(&who, &req).await?;
     Ok(created(format!("/api/v2.0/labels/{id}")))
 }
 
 /// `GET /labels?scope=g|p&project_id=&name=`.
+#[utoipa::path(get, path = "/api/v2.0/labels", tag = "label", operation_id = "ListLabels",
+    responses((status = 200, body = Vec<Label>), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors)))]
 pub(crate) async fn list(
     state: State,
     Caller(who): Caller,
@@ -100,11 +104,14 @@ pub(crate) async fn list(
         .artifacts
         .list_labels(&who, project, name, paging.offset(), paging.size)
         .await?;
-    let items: Vec<Value> = rows.iter().map(label_json).collect();
-    Ok(paging.respond(&uri, total, Value::Array(items)))
+    let items: Vec<Label> = rows.iter().map(label_json).collect();
+    Ok(paging.respond(&uri, total, &items))
 }
 
 /// `GET /labels/{label_id}`.
+#[utoipa::path(get, path = "/api/v2.0/labels/{label_id}", tag = "label", operation_id = "GetLabelByID",
+    params(("label_id" = String, Path)),
+    responses((status = 200, body = Label), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn get(
     state: State,
     Caller(who): Caller,
@@ -114,6 +121,9 @@ pub(crate) async fn get(
 }
 
 /// `PUT /labels/{label_id}`.
+#[utoipa::path(put, path = "/api/v2.0/labels/{label_id}", tag = "label", operation_id = "UpdateLabel",
+    params(("label_id" = String, Path)),
+    responses((status = 200), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors)))]
 pub(crate) async fn update(
     state: State,
     Caller(who): Caller,
@@ -121,7 +131,7 @@ pub(crate) async fn update(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let current = state.artifacts.label(&who, id).await?;
-    let mut body: LabelBody = json_body(&body)?;
+    let mut body: LabelBody = json_body(&who, &body)?;
     if body.name.is_empty() {
         body.name = current.name;
     }
@@ -132,6 +142,9 @@ pub(crate) async fn update(
 }
 
 /// `DELETE /labels/{label_id}`.
+#[utoipa::path(delete, path = "/api/v2.0/labels/{label_id}", tag = "label", operation_id = "DeleteLabel",
+    params(("label_id" = String, Path)),
+    responses((status = 200), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn delete(
     state: State,
     Caller(who): Caller,
@@ -147,6 +160,9 @@ struct LabelRef {
 }
 
 /// `POST .../artifacts/{reference}/labels` with `{"id": N}`.
+#[utoipa::path(post, path = "/api/v2.0/projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}/labels", tag = "artifact", operation_id = "addLabel",
+    params(("project_name_or_id" = String, Path), ("repository_name" = String, Path), ("reference" = String, Path)),
+    responses((status = 200), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors)))]
 pub(crate) async fn attach(
     state: State,
     Caller(who): Caller,
@@ -154,12 +170,15 @@ pub(crate) async fn attach(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let at = artifact_at(project, &repository, &reference)?;
-    let label: LabelRef = json_body(&body)?;
+    let label: LabelRef = json_body(&who, &body)?;
     state.artifacts.attach_label(&who, &at, label.id).await?;
     Ok(empty(StatusCode::OK))
 }
 
 /// `DELETE .../artifacts/{reference}/labels/{label_id}`.
+#[utoipa::path(delete, path = "/api/v2.0/projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}/labels/{label_id}", tag = "artifact", operation_id = "removeLabel",
+    params(("project_name_or_id" = String, Path), ("repository_name" = String, Path), ("reference" = String, Path), ("label_id" = String, Path)),
+    responses((status = 200), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn detach(
     state: State,
     Caller(who): Caller,

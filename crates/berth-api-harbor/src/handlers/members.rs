@@ -10,7 +10,9 @@ use berth_meta::MemberRow;
 use berth_types::UserId;
 use http::{HeaderMap, StatusCode, Uri};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::models::{Errors, ProjectMemberEntity};
 
 use super::projects::project_key;
 use super::{created, empty, json, json_body};
@@ -19,16 +21,16 @@ use crate::paging::Paging;
 use crate::{ApiError, State};
 
 /// `ProjectMemberEntity` of the swagger file.
-fn member_json(m: &MemberRow) -> Value {
-    json!({
-        "id": m.id,
-        "project_id": m.project_id.0,
-        "entity_name": m.entity_name,
-        "role_name": m.role.name(),
-        "role_id": m.role.id(),
-        "entity_id": m.entity_id,
-        "entity_type": m.entity_type,
-    })
+fn member_json(m: &MemberRow) -> ProjectMemberEntity {
+    ProjectMemberEntity {
+        id: m.id,
+        project_id: m.project_id.0,
+        entity_name: m.entity_name.clone(),
+        role_name: m.role.name().to_owned(),
+        role_id: m.role.id(),
+        entity_id: m.entity_id,
+        entity_type: m.entity_type.clone(),
+    }
 }
 
 fn member_id(raw: &str) -> Result<i64, ApiError> {
@@ -55,6 +57,9 @@ struct RoleRequest {
 }
 
 /// `GET /projects/{p}/members`.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/members", tag = "member", operation_id = "listProjectMembers",
+    params(("project_name_or_id" = String, Path)),
+    responses((status = 200, body = Vec<ProjectMemberEntity>), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn list(
     state: State,
     Caller(who): Caller,
@@ -81,11 +86,14 @@ pub(crate) async fn list(
     Ok(paging.respond(
         &uri,
         total,
-        Value::Array(rows.iter().map(member_json).collect()),
+        &rows.iter().map(member_json).collect::<Vec<_>>(),
     ))
 }
 
 /// `POST /projects/{p}/members`.
+#[utoipa::path(post, path = "/api/v2.0/projects/{project_name_or_id}/members", tag = "member", operation_id = "createProjectMember",
+    params(("project_name_or_id" = String, Path)),
+    responses((status = 201), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors)))]
 pub(crate) async fn create(
     state: State,
     Caller(who): Caller,
@@ -93,7 +101,7 @@ pub(crate) async fn create(
     Path(project): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let req: ProjectMember = json_body(&body)?;
+    let req: ProjectMember = json_body(&who, &body)?;
     if req.member_group.is_some() {
         return Err(ApiError::bad_request(
             "group members need LDAP or OIDC groups, which this registry does not have yet",
@@ -123,6 +131,9 @@ pub(crate) async fn create(
 }
 
 /// `GET /projects/{p}/members/{mid}`.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/members/{mid}", tag = "member", operation_id = "getProjectMember",
+    params(("project_name_or_id" = String, Path), ("mid" = String, Path)),
+    responses((status = 200, body = ProjectMemberEntity), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn get(
     state: State,
     Caller(who): Caller,
@@ -138,6 +149,9 @@ pub(crate) async fn get(
 }
 
 /// `PUT /projects/{p}/members/{mid}`.
+#[utoipa::path(put, path = "/api/v2.0/projects/{project_name_or_id}/members/{mid}", tag = "member", operation_id = "updateProjectMember",
+    params(("project_name_or_id" = String, Path), ("mid" = String, Path)),
+    responses((status = 200), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn update(
     state: State,
     Caller(who): Caller,
@@ -146,7 +160,7 @@ pub(crate) async fn update(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let id = member_id(&mid)?;
-    let req: RoleRequest = json_body(&body)?;
+    let req: RoleRequest = json_body(&who, &body)?;
     state
         .accounts
         .set_member_role(&who, &project_key(&project, &headers), id, req.role_id)
@@ -155,6 +169,9 @@ pub(crate) async fn update(
 }
 
 /// `DELETE /projects/{p}/members/{mid}`.
+#[utoipa::path(delete, path = "/api/v2.0/projects/{project_name_or_id}/members/{mid}", tag = "member", operation_id = "deleteProjectMember",
+    params(("project_name_or_id" = String, Path), ("mid" = String, Path)),
+    responses((status = 200), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn delete(
     state: State,
     Caller(who): Caller,

@@ -22,6 +22,8 @@ use http::{HeaderValue, StatusCode, header};
 use crate::ApiError;
 
 /// `GET /api/v2.0/ping`.
+#[utoipa::path(get, path = "/api/v2.0/ping", tag = "ping", operation_id = "getPing",
+    responses((status = 200, body = String)))]
 pub(crate) async fn ping() -> Response {
     let mut resp = "Pong".into_response();
     resp.headers_mut().insert(
@@ -37,8 +39,20 @@ pub(crate) async fn version() -> Response {
 }
 
 /// A 200 answer with a JSON body.
-pub(crate) fn json(value: &serde_json::Value) -> Response {
-    let mut resp = value.to_string().into_response();
+pub(crate) fn json<T: serde::Serialize + ?Sized>(value: &T) -> Response {
+    let body = match serde_json::to_vec(value) {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "encoding an answer");
+            return ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "UNKNOWN",
+                "internal server error",
+            )
+            .into_response();
+        }
+    };
+    let mut resp = body.into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
@@ -83,8 +97,20 @@ pub(crate) fn created(location: String) -> Response {
     resp
 }
 
-/// Parses a JSON request body into `T`, with Harbor's 400 on failure.
-pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("invalid request body: {e}")))
+/// Parses a JSON request body into `T`, with Harbor's 400 on failure; but an anonymous
+/// caller gets the 401 it would get with a valid body (Harbor authenticates before it reads).
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
+    who: &berth_auth::Identity,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| bad_input(who, format!("invalid request body: {e}")))
+}
+
+/// A 400 for bad input, or for an anonymous caller the 401 it would get with good input.
+pub(crate) fn bad_input(who: &berth_auth::Identity, message: String) -> ApiError {
+    if matches!(who, berth_auth::Identity::Anonymous) {
+        ApiError::unauthorized()
+    } else {
+        ApiError::bad_request(message)
+    }
 }

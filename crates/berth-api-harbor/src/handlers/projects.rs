@@ -11,7 +11,9 @@ use berth_meta::{ProjectFilter, ProjectRow};
 use berth_types::ProjectId;
 use http::{HeaderMap, StatusCode, Uri};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::models::{CveAllowlist, Errors, Project, ProjectDeletable, ProjectSummary};
 
 use super::{created, empty, json, json_body};
 use crate::identity::Caller;
@@ -24,31 +26,31 @@ pub(crate) async fn project_json(
     state: &State,
     who: &Identity,
     p: &ProjectRow,
-) -> Result<Value, ApiError> {
+) -> Result<Project, ApiError> {
     let role = state.accounts.role(who, p).await?;
     let ids: Vec<i64> = role.iter().map(|r| r.id()).collect();
-    Ok(json!({
-        "project_id": p.id.0,
-        "owner_id": p.owner_id.0,
-        "owner_name": p.owner_name,
-        "name": p.name,
-        "creation_time": rfc3339_ms(p.created_at),
-        "update_time": rfc3339_ms(p.updated_at),
-        "deleted": false,
-        "togglable": true,
-        "current_user_role_id": role.map_or(0, |r| r.id()),
-        "current_user_role_ids": ids,
-        "repo_count": p.repo_count,
-        "metadata": p.metadata,
-        "cve_allowlist": {
-            "id": 0,
-            "project_id": p.id.0,
-            "items": [],
-            "expires_at": null,
-            "creation_time": rfc3339_ms(p.created_at),
-            "update_time": rfc3339_ms(p.updated_at),
+    Ok(Project {
+        project_id: p.id.0,
+        owner_id: p.owner_id.0,
+        owner_name: p.owner_name.clone(),
+        name: p.name.clone(),
+        creation_time: rfc3339_ms(p.created_at),
+        update_time: rfc3339_ms(p.updated_at),
+        deleted: false,
+        togglable: true,
+        current_user_role_id: role.map_or(0, |r| r.id()),
+        current_user_role_ids: ids,
+        repo_count: p.repo_count,
+        metadata: p.metadata.clone(),
+        cve_allowlist: CveAllowlist {
+            id: 0,
+            project_id: p.id.0,
+            items: Vec::new(),
+            expires_at: None,
+            creation_time: rfc3339_ms(p.created_at),
+            update_time: rfc3339_ms(p.updated_at),
         },
-    }))
+    })
 }
 
 /// A `{project_name_or_id}` path parameter: an id when numeric, unless
@@ -90,13 +92,15 @@ struct ProjectReq {
 }
 
 /// `POST /projects`.
+#[utoipa::path(post, path = "/api/v2.0/projects", tag = "project", operation_id = "createProject",
+    responses((status = 201), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 409, body = Errors)))]
 pub(crate) async fn create(
     state: State,
     Caller(who): Caller,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let req: ProjectReq = json_body(&body)?;
+    let req: ProjectReq = json_body(&who, &body)?;
     let mut metadata = BTreeMap::new();
     if let Some(public) = req.public {
         metadata.insert("public".to_owned(), public.to_string());
@@ -118,6 +122,8 @@ pub(crate) async fn create(
 }
 
 /// `GET /projects`.
+#[utoipa::path(get, path = "/api/v2.0/projects", tag = "project", operation_id = "listProjects",
+    responses((status = 200, body = Vec<Project>)))]
 pub(crate) async fn list(
     state: State,
     Caller(who): Caller,
@@ -143,10 +149,12 @@ pub(crate) async fn list(
     for row in &rows {
         items.push(project_json(&state, &who, row).await?);
     }
-    Ok(paging.respond(&uri, total, Value::Array(items)))
+    Ok(paging.respond(&uri, total, &items))
 }
 
 /// `HEAD /projects?project_name=`: whether the name is taken.
+#[utoipa::path(head, path = "/api/v2.0/projects", tag = "project", operation_id = "headProject",
+    responses((status = 200), (status = 404)))]
 pub(crate) async fn head(
     state: State,
     Query(query): Query<BTreeMap<String, String>>,
@@ -162,6 +170,9 @@ pub(crate) async fn head(
 }
 
 /// `GET /projects/{project_name_or_id}`.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}", tag = "project", operation_id = "getProject",
+    params(("project_name_or_id" = String, Path)),
+    responses((status = 200, body = Project), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn get(
     state: State,
     Caller(who): Caller,
@@ -176,6 +187,9 @@ pub(crate) async fn get(
 }
 
 /// `DELETE /projects/{project_name_or_id}`.
+#[utoipa::path(delete, path = "/api/v2.0/projects/{project_name_or_id}", tag = "project", operation_id = "deleteProject",
+    params(("project_name_or_id" = String, Path)),
+    responses((status = 200), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors), (status = 412, body = Errors)))]
 pub(crate) async fn delete(
     state: State,
     Caller(who): Caller,
@@ -198,6 +212,9 @@ struct ProjectUpdate {
 }
 
 /// `PUT /projects/{project_name_or_id}`: the metadata (the name cannot change).
+#[utoipa::path(put, path = "/api/v2.0/projects/{project_name_or_id}", tag = "project", operation_id = "updateProject",
+    params(("project_name_or_id" = String, Path)),
+    responses((status = 200), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn update(
     state: State,
     Caller(who): Caller,
@@ -205,7 +222,7 @@ pub(crate) async fn update(
     Path(raw): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let req: ProjectUpdate = json_body(&body)?;
+    let req: ProjectUpdate = json_body(&who, &body)?;
     let mut metadata = metadata_strings(req.metadata)?;
     if let Some(public) = req.public {
         metadata.insert("public".to_owned(), public.to_string());
@@ -218,6 +235,9 @@ pub(crate) async fn update(
 }
 
 /// `GET /projects/{project_name_or_id}/_deletable`.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/_deletable", tag = "project", operation_id = "getProjectDeletable",
+    params(("project_name_or_id" = String, Path)),
+    responses((status = 200, body = ProjectDeletable), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn deletable(
     state: State,
     Caller(who): Caller,
@@ -228,10 +248,13 @@ pub(crate) async fn deletable(
         .accounts
         .project_deletable(&who, &project_key(&raw, &headers))
         .await?;
-    Ok(json(&json!({ "deletable": deletable, "message": message })))
+    Ok(json(&ProjectDeletable { deletable, message }))
 }
 
 /// `GET /projects/{project_name_or_id}/summary`.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/summary", tag = "project", operation_id = "getProjectSummary",
+    params(("project_name_or_id" = String, Path)),
+    responses((status = 200, body = ProjectSummary), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn summary(
     state: State,
     Caller(who): Caller,
@@ -244,17 +267,20 @@ pub(crate) async fn summary(
         .await?;
     let count = |role: berth_types::Role| counts.get(&role.id()).copied().unwrap_or(0);
     use berth_types::Role;
-    Ok(json(&json!({
-        "repo_count": row.repo_count,
-        "project_admin_count": count(Role::ProjectAdmin),
-        "maintainer_count": count(Role::Maintainer),
-        "developer_count": count(Role::Developer),
-        "guest_count": count(Role::Guest),
-        "limited_guest_count": count(Role::LimitedGuest),
-    })))
+    Ok(json(&ProjectSummary {
+        repo_count: row.repo_count,
+        project_admin_count: count(Role::ProjectAdmin),
+        maintainer_count: count(Role::Maintainer),
+        developer_count: count(Role::Developer),
+        guest_count: count(Role::Guest),
+        limited_guest_count: count(Role::LimitedGuest),
+    }))
 }
 
 /// `GET /projects/{project_name_or_id}/metadatas`.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/metadatas", tag = "projectMetadata", operation_id = "listProjectMetadatas",
+    params(("project_name_or_id" = String, Path)),
+    responses((status = 200, body = BTreeMap<String, String>), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn metadatas(
     state: State,
     Caller(who): Caller,
@@ -265,5 +291,5 @@ pub(crate) async fn metadatas(
         .accounts
         .project_metadata(&who, &project_key(&raw, &headers))
         .await?;
-    Ok(json(&json!(metadata)))
+    Ok(json(&metadata))
 }

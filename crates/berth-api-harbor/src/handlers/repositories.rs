@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::models::{Errors, Repository};
 use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::response::Response;
@@ -10,7 +11,6 @@ use berth_core::artifacts::{ArtifactAt, ArtifactRef, RepositoryQuery};
 use berth_meta::{RepositoryFilter, RepositoryRow};
 use http::{StatusCode, Uri};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::{empty, json, json_body};
 use crate::identity::Caller;
@@ -20,17 +20,17 @@ use crate::time::rfc3339_ms;
 use crate::{ApiError, State};
 
 /// `Repository` of the swagger file.
-pub(crate) fn repository_json(r: &RepositoryRow) -> Value {
-    json!({
-        "id": r.id.0,
-        "project_id": r.project_id.0,
-        "name": r.name,
-        "description": r.description,
-        "artifact_count": r.artifact_count,
-        "pull_count": r.pull_count,
-        "creation_time": rfc3339_ms(r.created_at),
-        "update_time": rfc3339_ms(r.updated_at),
-    })
+pub(crate) fn repository_json(r: &RepositoryRow) -> Repository {
+    Repository {
+        id: r.id.0,
+        project_id: r.project_id.0,
+        name: r.name.clone(),
+        description: r.description.clone(),
+        artifact_count: r.artifact_count,
+        pull_count: r.pull_count,
+        creation_time: rfc3339_ms(r.created_at),
+        update_time: rfc3339_ms(r.updated_at),
+    }
 }
 
 /// A repository name from the path: Harbor's clients encode a `/` in it twice, so it is
@@ -109,11 +109,13 @@ async fn list_in(
     let paging = Paging::from_query(query)?;
     let q = repository_query(query, &paging)?;
     let (rows, total) = state.artifacts.list_repositories(who, project, q).await?;
-    let items: Vec<Value> = rows.iter().map(repository_json).collect();
-    Ok(paging.respond(uri, total, Value::Array(items)))
+    let items: Vec<Repository> = rows.iter().map(repository_json).collect();
+    Ok(paging.respond(uri, total, &items))
 }
 
 /// `GET /repositories`: every repository the caller may see.
+#[utoipa::path(get, path = "/api/v2.0/repositories", tag = "repository", operation_id = "listAllRepositories",
+    responses((status = 200, body = Vec<Repository>)))]
 pub(crate) async fn list_all(
     state: State,
     Caller(who): Caller,
@@ -124,6 +126,9 @@ pub(crate) async fn list_all(
 }
 
 /// `GET /projects/{project_name}/repositories`.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/repositories", tag = "repository", operation_id = "listRepositories",
+    params(("project_name_or_id" = String, Path)),
+    responses((status = 200, body = Vec<Repository>), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn list(
     state: State,
     Caller(who): Caller,
@@ -135,6 +140,9 @@ pub(crate) async fn list(
 }
 
 /// `GET /projects/{project_name}/repositories/{repository_name}`.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/repositories/{repository_name}", tag = "repository", operation_id = "getRepository",
+    params(("project_name_or_id" = String, Path), ("repository_name" = String, Path)),
+    responses((status = 200, body = Repository), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn get(
     state: State,
     Caller(who): Caller,
@@ -155,6 +163,9 @@ struct RepositoryUpdate {
 }
 
 /// `PUT /projects/{project_name}/repositories/{repository_name}`: the description.
+#[utoipa::path(put, path = "/api/v2.0/projects/{project_name_or_id}/repositories/{repository_name}", tag = "repository", operation_id = "updateRepository",
+    params(("project_name_or_id" = String, Path), ("repository_name" = String, Path)),
+    responses((status = 200), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn update(
     state: State,
     Caller(who): Caller,
@@ -162,7 +173,7 @@ pub(crate) async fn update(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let repository = repository_param(&repository)?;
-    let req: RepositoryUpdate = json_body(&body)?;
+    let req: RepositoryUpdate = json_body(&who, &body)?;
     state
         .artifacts
         .update_repository(
@@ -176,6 +187,9 @@ pub(crate) async fn update(
 }
 
 /// `DELETE /projects/{project_name}/repositories/{repository_name}`.
+#[utoipa::path(delete, path = "/api/v2.0/projects/{project_name_or_id}/repositories/{repository_name}", tag = "repository", operation_id = "deleteRepository",
+    params(("project_name_or_id" = String, Path), ("repository_name" = String, Path)),
+    responses((status = 200), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn delete(
     state: State,
     Caller(who): Caller,

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::models::{Errors, Robot, RobotCreated, RobotSec};
 use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
@@ -10,7 +11,6 @@ use berth_core::robots::{RobotRequest, RobotUpdate, RobotView};
 use berth_types::ProjectId;
 use http::{HeaderValue, StatusCode, Uri, header};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::{empty, json, json_body};
 use crate::identity::Caller;
@@ -20,21 +20,21 @@ use crate::time::rfc3339_ms;
 use crate::{ApiError, State};
 
 /// `Robot` of the swagger file; the secret is never shown again.
-fn robot_json(r: &RobotView) -> Value {
-    json!({
-        "id": r.row.id,
-        "name": r.full_name,
-        "description": r.row.description,
-        "secret": "",
-        "level": r.row.level,
-        "duration": r.row.duration,
-        "editable": true,
-        "disable": r.row.disabled,
-        "expires_at": r.row.expires_at,
-        "permissions": r.permissions,
-        "creation_time": rfc3339_ms(r.row.created_at),
-        "update_time": rfc3339_ms(r.row.updated_at),
-    })
+fn robot_json(r: &RobotView) -> Robot {
+    Robot {
+        id: r.row.id,
+        name: r.full_name.clone(),
+        description: r.row.description.clone(),
+        secret: String::new(),
+        level: r.row.level.clone(),
+        duration: r.row.duration,
+        editable: true,
+        disable: r.row.disabled,
+        expires_at: r.row.expires_at,
+        permissions: serde_json::to_value(&r.permissions).unwrap_or_default(),
+        creation_time: rfc3339_ms(r.row.created_at),
+        update_time: rfc3339_ms(r.row.updated_at),
+    }
 }
 
 fn robot_id(raw: &str) -> Result<i64, ApiError> {
@@ -58,12 +58,14 @@ struct RobotCreate {
 }
 
 /// `POST /robots`: 201 with the robot's full name and its secret, this once.
+#[utoipa::path(post, path = "/api/v2.0/robots", tag = "robot", operation_id = "CreateRobot",
+    responses((status = 201, body = RobotCreated), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 409, body = Errors)))]
 pub(crate) async fn create(
     state: State,
     Caller(who): Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let req: RobotCreate = json_body(&body)?;
+    let req: RobotCreate = json_body(&who, &body)?;
     let (robot, secret) = state
         .accounts
         .create_robot(
@@ -79,13 +81,13 @@ pub(crate) async fn create(
             },
         )
         .await?;
-    let body = json!({
-        "id": robot.row.id,
-        "name": robot.full_name,
-        "secret": secret,
-        "creation_time": rfc3339_ms(robot.row.created_at),
-        "expires_at": robot.row.expires_at,
-    });
+    let body = RobotCreated {
+        id: robot.row.id,
+        name: robot.full_name.clone(),
+        secret,
+        creation_time: rfc3339_ms(robot.row.created_at),
+        expires_at: robot.row.expires_at,
+    };
     let mut resp = json(&body);
     *resp.status_mut() = StatusCode::CREATED;
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v2.0/robots/{}", robot.row.id)) {
@@ -95,6 +97,8 @@ pub(crate) async fn create(
 }
 
 /// `GET /robots?q=Level=system` (the default) or `q=Level=project,ProjectID=<id>`.
+#[utoipa::path(get, path = "/api/v2.0/robots", tag = "robot", operation_id = "ListRobot",
+    responses((status = 200, body = Vec<Robot>), (status = 401, body = Errors), (status = 403, body = Errors)))]
 pub(crate) async fn list(
     state: State,
     Caller(who): Caller,
@@ -132,11 +136,14 @@ pub(crate) async fn list(
     Ok(paging.respond(
         &uri,
         total,
-        Value::Array(robots.iter().map(robot_json).collect()),
+        &robots.iter().map(robot_json).collect::<Vec<_>>(),
     ))
 }
 
 /// `GET /robots/{robot_id}`.
+#[utoipa::path(get, path = "/api/v2.0/robots/{robot_id}", tag = "robot", operation_id = "GetRobotByID",
+    params(("robot_id" = String, Path)),
+    responses((status = 200, body = Robot), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn get(
     state: State,
     Caller(who): Caller,
@@ -160,6 +167,9 @@ struct RobotPut {
 }
 
 /// `PUT /robots/{robot_id}`.
+#[utoipa::path(put, path = "/api/v2.0/robots/{robot_id}", tag = "robot", operation_id = "UpdateRobot",
+    params(("robot_id" = String, Path)),
+    responses((status = 200), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn update(
     state: State,
     Caller(who): Caller,
@@ -167,7 +177,7 @@ pub(crate) async fn update(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let id = robot_id(&raw)?;
-    let req: RobotPut = json_body(&body)?;
+    let req: RobotPut = json_body(&who, &body)?;
     state
         .accounts
         .update_robot(
@@ -186,13 +196,17 @@ pub(crate) async fn update(
     Ok(empty(StatusCode::OK))
 }
 
+/// The body of a secret refresh: a chosen secret, or none for a generated one.
 #[derive(Deserialize)]
-struct RobotSec {
+struct SecretRequest {
     #[serde(default)]
     secret: Option<String>,
 }
 
 /// `PATCH /robots/{robot_id}`: a new secret.
+#[utoipa::path(patch, path = "/api/v2.0/robots/{robot_id}", tag = "robot", operation_id = "RefreshSec",
+    params(("robot_id" = String, Path)),
+    responses((status = 200, body = RobotSec), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn refresh(
     state: State,
     Caller(who): Caller,
@@ -200,19 +214,25 @@ pub(crate) async fn refresh(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let id = robot_id(&raw)?;
-    let req: RobotSec = if body.is_empty() {
-        RobotSec { secret: None }
+    let req: SecretRequest = if body.is_empty() {
+        SecretRequest { secret: None }
     } else {
-        json_body(&body)?
+        json_body(&who, &body)?
     };
     let shown = state
         .accounts
         .refresh_robot_secret(&who, id, req.secret.filter(|s| !s.is_empty()))
         .await?;
-    Ok(json(&json!({ "secret": shown.unwrap_or_default() })).into_response())
+    Ok(json(&RobotSec {
+        secret: shown.unwrap_or_default(),
+    })
+    .into_response())
 }
 
 /// `DELETE /robots/{robot_id}`.
+#[utoipa::path(delete, path = "/api/v2.0/robots/{robot_id}", tag = "robot", operation_id = "DeleteRobot",
+    params(("robot_id" = String, Path)),
+    responses((status = 200), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn delete(
     state: State,
     Caller(who): Caller,

@@ -1,9 +1,12 @@
 //! `/systeminfo`, `/systeminfo/volumes`, `/systeminfo/getcert` and `/health`.
 
+use crate::models::{
+    ComponentHealthStatus, Errors, GeneralInfo, OverallHealthStatus, SignedInInfo, Storage,
+    SystemInfo,
+};
 use axum::response::Response;
 use berth_auth::Identity;
 use http::{HeaderMap, StatusCode};
-use serde_json::{Value, json};
 
 use super::json;
 use crate::identity::Caller;
@@ -28,21 +31,18 @@ fn external_url(state: &crate::HarborState, headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-/// `GET /systeminfo`: a few keys for anyone, the rest for signed-in callers.
+/// A few keys for anyone, the rest for signed-in callers.
+#[utoipa::path(get, path = "/api/v2.0/systeminfo", tag = "systeminfo", operation_id = "getSystemInfo",
+    responses((status = 200, body = GeneralInfo), (status = 500, body = Errors)))]
 pub(crate) async fn info(
     state: State,
     Caller(who): Caller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let snap = state.accounts.settings().snapshot().await?;
-    let mut body = json!({
-        "auth_mode": snap.text("auth_mode"),
-        "primary_auth_mode": snap.flag("primary_auth_mode"),
-        "self_registration": snap.flag("self_registration"),
-        "banner_message": snap.text("banner_message"),
-        "oidc_provider_name": snap.text("oidc_name"),
-    });
-    if !matches!(who, Identity::Anonymous) {
+    let signed_in = if matches!(who, Identity::Anonymous) {
+        None
+    } else {
         let url = external_url(&state, &headers);
         let registry_url = url
             .split_once("://")
@@ -51,43 +51,54 @@ pub(crate) async fn info(
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
-        let more = json!({
-            "current_time": rfc3339_ms(now),
-            "read_only": snap.read_only(),
-            "harbor_version": version(),
-            "external_url": url,
-            "registry_url": registry_url,
-            "has_ca_root": false,
-            "project_creation_restriction": snap.text("project_creation_restriction"),
-            "registry_storage_provider_name": state.registry.storage_kind(),
-            "notification_enable": snap.flag("notification_enable"),
-        });
-        if let (Value::Object(b), Value::Object(m)) = (&mut body, more) {
-            b.extend(m);
-        }
-    }
-    Ok(json(&body))
+        Some(SignedInInfo {
+            current_time: rfc3339_ms(now),
+            read_only: snap.read_only(),
+            harbor_version: version(),
+            external_url: url,
+            registry_url,
+            has_ca_root: false,
+            project_creation_restriction: snap.text("project_creation_restriction"),
+            registry_storage_provider_name: state.registry.storage_kind().to_owned(),
+            notification_enable: snap.flag("notification_enable"),
+        })
+    };
+    Ok(json(&GeneralInfo {
+        auth_mode: snap.text("auth_mode"),
+        primary_auth_mode: snap.flag("primary_auth_mode"),
+        self_registration: snap.flag("self_registration"),
+        banner_message: snap.text("banner_message"),
+        oidc_provider_name: snap.text("oidc_name"),
+        signed_in,
+    }))
 }
 
-/// `GET /systeminfo/volumes` (system administrators): the blob volume's size and free
-/// space; object storage reports none.
+/// The blob volume's size and free space (system administrators); object storage reports
+/// none.
+#[utoipa::path(get, path = "/api/v2.0/systeminfo/volumes", tag = "systeminfo", operation_id = "getVolumes",
+    responses((status = 200, body = SystemInfo), (status = 401, body = Errors), (status = 403, body = Errors)))]
 pub(crate) async fn volumes(state: State, Caller(who): Caller) -> Result<Response, ApiError> {
     match &who {
         Identity::User { sysadmin: true, .. } => {}
         Identity::Anonymous | Identity::Token(_) => return Err(ApiError::unauthorized()),
         _ => return Err(ApiError::forbidden()),
     }
-    let storage: Vec<Value> = state
+    let storage = state
         .registry
         .storage_capacity()
         .await?
-        .map(|c| json!({ "total": c.total, "free": c.free }))
+        .map(|c| Storage {
+            total: c.total,
+            free: c.free,
+        })
         .into_iter()
         .collect();
-    Ok(json(&json!({ "storage": storage })))
+    Ok(json(&SystemInfo { storage }))
 }
 
-/// `GET /systeminfo/getcert`: berth has no CA of its own to hand out.
+/// berth has no CA of its own to hand out.
+#[utoipa::path(get, path = "/api/v2.0/systeminfo/getcert", tag = "systeminfo", operation_id = "getCert",
+    responses((status = 404, body = Errors)))]
 pub(crate) async fn getcert() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -96,19 +107,29 @@ pub(crate) async fn getcert() -> ApiError {
     )
 }
 
-/// `GET /health`: each component's status; 200 either way, as in Harbor.
+/// Each component's status; 200 either way, as in Harbor.
+#[utoipa::path(get, path = "/api/v2.0/health", tag = "health", operation_id = "getHealth",
+    responses((status = 200, body = OverallHealthStatus)))]
 pub(crate) async fn health(state: State) -> Response {
-    let components = state.registry.health().await;
-    let healthy = components.iter().all(|c| c.error.is_none());
-    let list: Vec<Value> = components
-        .iter()
-        .map(|c| match &c.error {
-            None => json!({ "name": c.name, "status": "healthy" }),
-            Some(e) => json!({ "name": c.name, "status": "unhealthy", "error": e }),
+    let components: Vec<ComponentHealthStatus> = state
+        .registry
+        .health()
+        .await
+        .into_iter()
+        .map(|c| ComponentHealthStatus {
+            name: c.name.to_owned(),
+            status: if c.error.is_none() {
+                "healthy"
+            } else {
+                "unhealthy"
+            }
+            .to_owned(),
+            error: c.error,
         })
         .collect();
-    json(&json!({
-        "status": if healthy { "healthy" } else { "unhealthy" },
-        "components": list,
-    }))
+    let healthy = components.iter().all(|c| c.error.is_none());
+    json(&OverallHealthStatus {
+        status: if healthy { "healthy" } else { "unhealthy" }.to_owned(),
+        components,
+    })
 }

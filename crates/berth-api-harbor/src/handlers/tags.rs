@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::models::{Errors, Tag};
 use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::response::Response;
 use berth_meta::TagRow;
 use http::{StatusCode, Uri};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::repositories::artifact_at;
 use super::{empty, json_body};
@@ -19,19 +19,22 @@ use crate::time::{pull_time, rfc3339_ms};
 use crate::{ApiError, State};
 
 /// `Tag` of the swagger file.
-pub(crate) fn tag_json(t: &TagRow) -> Value {
-    json!({
-        "id": t.id,
-        "repository_id": t.repository_id.0,
-        "artifact_id": t.artifact_id.0,
-        "name": t.name,
-        "push_time": rfc3339_ms(t.push_time),
-        "pull_time": pull_time(t.pull_time),
-        "immutable": false,
-    })
+pub(crate) fn tag_json(t: &TagRow) -> Tag {
+    Tag {
+        id: t.id,
+        repository_id: t.repository_id.0,
+        artifact_id: t.artifact_id.0,
+        name: t.name.clone(),
+        push_time: rfc3339_ms(t.push_time),
+        pull_time: pull_time(t.pull_time),
+        immutable: false,
+    }
 }
 
 /// `GET .../artifacts/{reference}/tags`.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}/tags", tag = "artifact", operation_id = "listTags",
+    params(("project_name_or_id" = String, Path), ("repository_name" = String, Path), ("reference" = String, Path)),
+    responses((status = 200, body = Vec<Tag>), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn list(
     state: State,
     Caller(who): Caller,
@@ -54,13 +57,13 @@ pub(crate) async fn list(
         .list_tags(&who, &at, name.as_deref())
         .await?;
     let total = all.len() as i64;
-    let items: Vec<Value> = all
+    let items: Vec<Tag> = all
         .iter()
         .skip(usize::try_from(paging.offset()).unwrap_or(usize::MAX))
         .take(usize::try_from(paging.size).unwrap_or(0))
         .map(tag_json)
         .collect();
-    Ok(paging.respond(&uri, total, Value::Array(items)))
+    Ok(paging.respond(&uri, total, &items))
 }
 
 #[derive(Deserialize)]
@@ -69,6 +72,9 @@ struct NewTag {
 }
 
 /// `POST .../artifacts/{reference}/tags`: 201 without a Location, as in Harbor.
+#[utoipa::path(post, path = "/api/v2.0/projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}/tags", tag = "artifact", operation_id = "createTag",
+    params(("project_name_or_id" = String, Path), ("repository_name" = String, Path), ("reference" = String, Path)),
+    responses((status = 201), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors)))]
 pub(crate) async fn create(
     state: State,
     Caller(who): Caller,
@@ -76,12 +82,15 @@ pub(crate) async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let at = artifact_at(project, &repository, &reference)?;
-    let req: NewTag = json_body(&body)?;
+    let req: NewTag = json_body(&who, &body)?;
     state.artifacts.create_tag(&who, &at, &req.name).await?;
     Ok(empty(StatusCode::CREATED))
 }
 
 /// `DELETE .../artifacts/{reference}/tags/{tag_name}`.
+#[utoipa::path(delete, path = "/api/v2.0/projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}/tags/{tag_name}", tag = "artifact", operation_id = "deleteTag",
+    params(("project_name_or_id" = String, Path), ("repository_name" = String, Path), ("reference" = String, Path), ("tag_name" = String, Path)),
+    responses((status = 200), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn delete(
     state: State,
     Caller(who): Caller,

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::models::{Errors, Permission, UserResp, UserSearchRespItem};
 use axum::body::Bytes;
 use axum::extract::Query;
 use axum::response::Response;
@@ -9,7 +10,6 @@ use berth_core::accounts::UserRequest;
 use berth_meta::UserRow;
 use http::Uri;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::{created, json, json_body};
 use crate::identity::Caller;
@@ -18,18 +18,18 @@ use crate::time::rfc3339_ms;
 use crate::{ApiError, State};
 
 /// `UserResp` of the swagger file.
-fn user_json(u: &UserRow) -> Value {
-    json!({
-        "user_id": u.id.0,
-        "username": u.username,
-        "email": u.email,
-        "realname": u.realname,
-        "comment": u.comment,
-        "sysadmin_flag": u.sysadmin,
-        "admin_role_in_auth": false,
-        "creation_time": rfc3339_ms(u.created_at),
-        "update_time": rfc3339_ms(u.updated_at),
-    })
+fn user_json(u: &UserRow) -> UserResp {
+    UserResp {
+        user_id: u.id.0,
+        username: u.username.clone(),
+        email: u.email.clone(),
+        realname: u.realname.clone(),
+        comment: u.comment.clone(),
+        sysadmin_flag: u.sysadmin,
+        admin_role_in_auth: false,
+        creation_time: rfc3339_ms(u.created_at),
+        update_time: rfc3339_ms(u.updated_at),
+    }
 }
 
 #[derive(Deserialize)]
@@ -43,12 +43,14 @@ struct UserCreationReq {
 }
 
 /// `POST /users`.
+#[utoipa::path(post, path = "/api/v2.0/users", tag = "user", operation_id = "createUser",
+    responses((status = 201), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 409, body = Errors)))]
 pub(crate) async fn create(
     state: State,
     Caller(who): Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let req: UserCreationReq = json_body(&body)?;
+    let req: UserCreationReq = json_body(&who, &body)?;
     let id = state
         .accounts
         .create_user(
@@ -66,6 +68,8 @@ pub(crate) async fn create(
 }
 
 /// `GET /users` (system administrators).
+#[utoipa::path(get, path = "/api/v2.0/users", tag = "user", operation_id = "listUsers",
+    responses((status = 200, body = Vec<UserResp>), (status = 401, body = Errors), (status = 403, body = Errors)))]
 pub(crate) async fn list(
     state: State,
     Caller(who): Caller,
@@ -77,11 +81,13 @@ pub(crate) async fn list(
         .accounts
         .list_users(&who, paging.offset(), paging.size)
         .await?;
-    let items: Vec<Value> = users.iter().map(user_json).collect();
-    Ok(paging.respond(&uri, total, Value::Array(items)))
+    let items: Vec<UserResp> = users.iter().map(user_json).collect();
+    Ok(paging.respond(&uri, total, &items))
 }
 
 /// `GET /users/current`.
+#[utoipa::path(get, path = "/api/v2.0/users/current", tag = "user", operation_id = "getCurrentUserInfo",
+    responses((status = 200, body = UserResp), (status = 401, body = Errors)))]
 pub(crate) async fn current(state: State, Caller(who): Caller) -> Result<Response, ApiError> {
     let Some(id) = who.user_id() else {
         return Err(ApiError::unauthorized());
@@ -103,6 +109,9 @@ fn user_id(raw: &str) -> Result<berth_types::UserId, ApiError> {
 }
 
 /// `GET /users/{user_id}` (the user themself, or a system administrator).
+#[utoipa::path(get, path = "/api/v2.0/users/{user_id}", tag = "user", operation_id = "getUser",
+    params(("user_id" = String, Path)),
+    responses((status = 200, body = UserResp), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn get(
     state: State,
     Caller(who): Caller,
@@ -120,6 +129,9 @@ struct PasswordReq {
 }
 
 /// `PUT /users/{user_id}/password`.
+#[utoipa::path(put, path = "/api/v2.0/users/{user_id}/password", tag = "user", operation_id = "updateUserPassword",
+    params(("user_id" = String, Path)),
+    responses((status = 200), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn password(
     state: State,
     Caller(who): Caller,
@@ -127,7 +139,7 @@ pub(crate) async fn password(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let id = user_id(&raw)?;
-    let req: PasswordReq = json_body(&body)?;
+    let req: PasswordReq = json_body(&who, &body)?;
     state
         .accounts
         .change_password(&who, id, req.old_password.as_deref(), &req.new_password)
@@ -141,6 +153,9 @@ struct SysadminReq {
 }
 
 /// `PUT /users/{user_id}/sysadmin`.
+#[utoipa::path(put, path = "/api/v2.0/users/{user_id}/sysadmin", tag = "user", operation_id = "setUserSysAdmin",
+    params(("user_id" = String, Path)),
+    responses((status = 200), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
 pub(crate) async fn sysadmin(
     state: State,
     Caller(who): Caller,
@@ -148,7 +163,7 @@ pub(crate) async fn sysadmin(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let id = user_id(&raw)?;
-    let req: SysadminReq = json_body(&body)?;
+    let req: SysadminReq = json_body(&who, &body)?;
     state
         .accounts
         .set_sysadmin(&who, id, req.sysadmin_flag)
@@ -157,6 +172,8 @@ pub(crate) async fn sysadmin(
 }
 
 /// `GET /users/search?username=`: names for any authenticated caller.
+#[utoipa::path(get, path = "/api/v2.0/users/search", tag = "user", operation_id = "searchUsers",
+    responses((status = 200, body = Vec<UserSearchRespItem>), (status = 401, body = Errors)))]
 pub(crate) async fn search(
     state: State,
     Caller(who): Caller,
@@ -169,17 +186,22 @@ pub(crate) async fn search(
     };
     let found = state.accounts.search_users(&who, part, 1000).await?;
     let total = found.len() as i64;
-    let items: Vec<Value> = found
+    let items: Vec<UserSearchRespItem> = found
         .iter()
         .skip(paging.offset() as usize)
         .take(paging.size as usize)
-        .map(|u| json!({ "user_id": u.id.0, "username": u.username }))
+        .map(|u| UserSearchRespItem {
+            user_id: u.id.0,
+            username: u.username.clone(),
+        })
         .collect();
-    Ok(paging.respond(&uri, total, Value::Array(items)))
+    Ok(paging.respond(&uri, total, &items))
 }
 
 /// `GET /users/current/permissions?scope=/project/<id>&relative=true`: what the caller
 /// holds. Resources are relative to the scope with `relative`, else prefixed with it.
+#[utoipa::path(get, path = "/api/v2.0/users/current/permissions", tag = "user", operation_id = "getCurrentUserPermissions",
+    responses((status = 200, body = Vec<Permission>), (status = 401, body = Errors)))]
 pub(crate) async fn permissions(
     state: State,
     Caller(who): Caller,
@@ -195,23 +217,35 @@ pub(crate) async fn permissions(
         .and_then(|rest| rest.parse::<i64>().ok())
     else {
         // System scope: what this registry grants at system level so far.
-        let items: Vec<Value> = if who.is_sysadmin() {
+        let items: Vec<Permission> = if who.is_sysadmin() {
             ["catalog", "project", "user", "audit-log", "robot"]
                 .iter()
-                .map(|r| json!({ "resource": if relative { (*r).to_owned() } else { format!("/system/{r}") }, "action": "*" }))
+                .map(|r| Permission {
+                    resource: if relative {
+                        (*r).to_owned()
+                    } else {
+                        format!("/system/{r}")
+                    },
+                    action: "*".into(),
+                })
                 .collect()
         } else {
-            vec![
-                json!({ "resource": if relative { "project".to_owned() } else { "/system/project".to_owned() }, "action": "create" }),
-            ]
+            vec![Permission {
+                resource: if relative {
+                    "project".to_owned()
+                } else {
+                    "/system/project".to_owned()
+                },
+                action: "create".into(),
+            }]
         };
-        return Ok(json(&Value::Array(items)));
+        return Ok(json(&items));
     };
     let grants = state
         .accounts
         .project_permissions(&who, berth_types::ProjectId(id))
         .await?;
-    let items: Vec<Value> = grants
+    let items: Vec<Permission> = grants
         .into_iter()
         .map(|(resource, action)| {
             let resource = match (relative, resource) {
@@ -219,8 +253,11 @@ pub(crate) async fn permissions(
                 (false, "project") => scope.to_owned(),
                 (false, r) => format!("{scope}/{r}"),
             };
-            json!({ "resource": resource, "action": action })
+            Permission {
+                resource,
+                action: action.to_owned(),
+            }
         })
         .collect();
-    Ok(json(&Value::Array(items)))
+    Ok(json(&items))
 }

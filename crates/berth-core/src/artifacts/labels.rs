@@ -106,6 +106,10 @@ impl Artifacts {
     }
 
     pub async fn label(&self, who: &Identity, id: i64) -> Result<LabelRow, CoreError> {
+        // Nobody anonymous reads a label: say so before saying whether it exists.
+        if !who.is_account() {
+            return Err(CoreError::Unauthenticated);
+        }
         let row = self.meta().label(id).await?;
         let Some(row) = row else {
             return Err(CoreError::NotFound(format!("label {id} not found")));

@@ -1,0 +1,12 @@
+//! The bodies the API answers with, typed: each serializes to the shape of the swagger
+//! definition it is named after, and documents itself in the OpenAPI berth serves.
+
+mod accounts;
+mod artifacts;
+mod projects;
+mod system;
+
+pub(crate) use accounts::*;
+pub(crate) use artifacts::*;
+pub(crate) use projects::*;
+pub(crate) use system::*;
