@@ -37,14 +37,18 @@ def chart_yaml(meta: dict) -> str:
     return "".join(f"{key}: {json.dumps(value)}\n" for key, value in meta.items())
 
 
-def package_chart(meta: dict, greeting: str) -> bytes:
+def package_chart(meta: dict, greeting: str, readme: str | None = None) -> bytes:
     """A chart .tgz as `helm package` lays it out: everything under a folder named after the chart."""
     files = {
         "Chart.yaml": chart_yaml(meta),
         "values.yaml": f"greeting: {json.dumps(greeting)}\n",
         "templates/configmap.yaml": TEMPLATE,
         ".helmignore": ".git/\n",
+        # A subchart's values must not be taken for the chart's.
+        "charts/sub/values.yaml": "sub: true\n",
     }
+    if readme is not None:
+        files["README.md"] = readme
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for path, text in files.items():
@@ -110,3 +114,31 @@ def test_helm_chart_push_pull(api, new_repo):
         files = read_chart(pulled)
         assert files[f"{name}/Chart.yaml"].decode() == chart_yaml(meta), files
         assert f"{name}/templates/configmap.yaml" in files, sorted(files)
+
+
+def test_the_harbor_api_shows_a_chart_with_its_additions(api, new_repo, registry_host, credentials):
+    """Harbor's artifact view of a chart: type CHART, the chart metadata as extra_attrs, and
+    the values, readme and dependencies additions read from the chart itself."""
+    import requests
+
+    repo = new_repo("chartapi")
+    project, name = repo.split("/", 1)
+    meta = chart_metadata(name, "1.2.3")
+    meta["dependencies"] = [{"name": "redis", "version": "17.0.0", "repository": "https://charts.example"}]
+    greeting = f"hi {secrets.token_hex(4)}"
+    push_chart(api, repo, meta, package_chart(meta, greeting, readme="# The chart\n"))
+    session = requests.Session()
+    session.auth = credentials
+    base = f"http://{registry_host}/api/v2.0/projects/{project}/repositories/{name.replace('/', '%252F')}/artifacts/1.2.3"
+    art = session.get(base, timeout=30).json()
+    assert art["type"] == "CHART", art
+    assert art["extra_attrs"]["name"] == name and art["extra_attrs"]["version"] == "1.2.3", art
+    assert set(art["addition_links"]) == {"values.yaml", "readme.md", "dependencies"}, art
+    values = session.get(base + "/additions/values.yaml", timeout=30)
+    assert values.status_code == 200 and values.text == f"greeting: {json.dumps(greeting)}\n", values.text
+    readme = session.get(base + "/additions/readme.md", timeout=30)
+    assert readme.status_code == 200 and readme.text == "# The chart\n"
+    assert readme.headers["Content-Type"].startswith("text/markdown")
+    deps = session.get(base + "/additions/dependencies", timeout=30)
+    assert deps.json() == meta["dependencies"]
+    assert session.get(base + "/additions/build_history", timeout=30).status_code == 404

@@ -106,15 +106,26 @@ impl Registry {
 
     /// The whole content of a small blob, or `None` when it cannot be read.
     pub(crate) async fn small_blob(&self, digest: &Digest) -> Option<Vec<u8>> {
-        use futures::TryStreamExt;
-        let stream = self
+        self.blob_bytes(digest, MAX_CONFIG_READ as usize).await
+    }
+
+    /// The whole content of a blob of at most `limit` bytes, or `None` when it cannot be
+    /// read or is bigger.
+    pub(crate) async fn blob_bytes(&self, digest: &Digest, limit: usize) -> Option<Vec<u8>> {
+        use futures::StreamExt;
+        let mut stream = self
             .blobs
             .get(&berth_blob::BlobKey::Blob(digest.clone()), None)
             .await
             .ok()?;
-        let chunks: Vec<Bytes> = stream.try_collect().await.ok()?;
-        let out = chunks.concat();
-        (out.len() as i64 <= MAX_CONFIG_READ).then_some(out)
+        let mut out = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            out.extend_from_slice(&chunk.ok()?);
+            if out.len() > limit {
+                return None;
+            }
+        }
+        Some(out)
     }
 
     /// The manifest a tag or digest names. With `pull` (a GET, not a HEAD) the read is

@@ -322,13 +322,25 @@ pub(crate) async fn addition(
     Path((project, repository, reference, addition)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
     let at = artifact_at(project, &repository, &reference)?;
-    if !addition.eq_ignore_ascii_case("build_history") {
-        return Err(ApiError::new(
+    let name = addition.to_ascii_lowercase();
+    match name.as_str() {
+        "build_history" => {
+            let history = state.artifacts.build_history(&who, &at).await?;
+            Ok(json(&history))
+        }
+        "values.yaml" | "readme.md" | "dependencies" => {
+            let found = state.artifacts.chart_addition(&who, &at, &name).await?;
+            let mut resp = found.body.into_response();
+            resp.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static(found.content_type),
+            );
+            Ok(resp)
+        }
+        _ => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
             format!("addition {addition} is not available for this artifact"),
-        ));
+        )),
     }
-    let history = state.artifacts.build_history(&who, &at).await?;
-    Ok(json(&history).into_response())
 }

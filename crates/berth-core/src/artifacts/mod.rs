@@ -3,6 +3,7 @@
 //! checks the caller's permission on it first.
 
 mod changes;
+mod chart;
 mod labels;
 mod listing;
 mod overview;
@@ -17,6 +18,7 @@ use berth_types::{Digest, ManifestId, ProjectId, RepoName};
 use crate::accounts::{Accounts, ProjectKey};
 use crate::{CoreError, Registry};
 
+pub use chart::Addition;
 pub use labels::LabelRequest;
 pub use listing::{ArtifactOptions, ArtifactQuery, RepositoryQuery};
 pub use overview::{FoundRepository, Overview};
