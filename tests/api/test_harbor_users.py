@@ -147,3 +147,41 @@ def test_implausible_user_names_are_refused_cleanly(registry_host):
     for name in ("nul\x00name", "x" * 300, "line\nbreak"):
         assert_api_error(Harbor(registry_host, name, "Passw0rdX").api("GET", "/users/current"), 401, "UNAUTHORIZED")
         assert Registry(registry_host, (name, "Passw0rdX")).get("/v2/").status_code == 401
+
+
+def test_profiles_are_changed_by_their_user_or_an_administrator(admin, registry_host):
+    name, password = admin.create_user()
+    me = Harbor(registry_host, name, password)
+    uid = me.api("GET", "/users/current").json()["user_id"]
+    body = {"email": f"new-{name}@example.com", "realname": "New Name", "comment": "changed"}
+    resp = assert_api_status(me.api("PUT", f"/users/{uid}", json=body), 200)
+    assert "json" not in resp.headers.get("Content-Type", "")
+    shown = me.api("GET", "/users/current").json()
+    assert (shown["email"], shown["realname"], shown["comment"]) == (body["email"], "New Name", "changed")
+    other_name, other_password = admin.create_user()
+    other = Harbor(registry_host, other_name, other_password)
+    assert_api_error(other.api("PUT", f"/users/{uid}", json=body), 403, "FORBIDDEN")
+    assert_api_error(me.api("PUT", f"/users/{uid}", json={**body, "email": "not-an-email"}), 400, "BAD_REQUEST")
+    taken = {**body, "email": f"{other_name}@example.com"}
+    assert_api_error(me.api("PUT", f"/users/{uid}", json=taken), 409, "CONFLICT")
+    assert_api_status(admin.api("PUT", f"/users/{uid}", json={**body, "comment": "by admin"}), 200)
+    assert me.api("GET", "/users/current").json()["comment"] == "by admin"
+
+
+def test_a_deleted_user_cannot_log_in_and_the_name_can_be_taken_again(admin, registry_host):
+    name, password = admin.create_user()
+    gone = Harbor(registry_host, name, password)
+    uid = gone.api("GET", "/users/current").json()["user_id"]
+    project = admin.create_project()
+    member = {"role_id": 2, "member_user": {"username": name}}
+    assert_api_status(admin.api("POST", f"/projects/{project}/members", json=member), 201)
+    assert_api_error(gone.api("DELETE", f"/users/{uid}"), 403, "FORBIDDEN")
+    assert_api_error(admin.api("DELETE", "/users/1"), 403, "FORBIDDEN")
+    assert_api_status(admin.api("DELETE", f"/users/{uid}"), 200)
+    assert_api_error(admin.api("GET", f"/users/{uid}"), 404, "NOT_FOUND")
+    assert_api_error(gone.api("GET", "/users/current"), 401, "UNAUTHORIZED")
+    assert gone.get("/v2/").status_code == 401
+    members = admin.api("GET", f"/projects/{project}/members", params={"page_size": 100}).json()
+    assert name not in {m["entity_name"] for m in members}
+    admin.create_user(name)
+    assert_api_error(admin.api("DELETE", f"/users/{uid}"), 404, "NOT_FOUND")

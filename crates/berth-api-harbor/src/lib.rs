@@ -92,7 +92,7 @@ pub fn router(state: Arc<HarborState>) -> Router {
         .routes(routes!(users::current))
         .routes(routes!(users::search))
         .routes(routes!(users::permissions))
-        .routes(routes!(users::get))
+        .routes(routes!(users::get, users::update, users::delete))
         .routes(routes!(users::password))
         .routes(routes!(users::sysadmin))
         .routes(routes!(projects::list, projects::create, projects::head))

@@ -696,7 +696,7 @@ fn check_metadata(key: &str, value: &str) -> Result<String, CoreError> {
 }
 
 /// Harbor's email rule, loosely: one `@` with text on both sides, a dot in the domain.
-fn valid_email(s: &str) -> bool {
+pub(crate) fn valid_email(s: &str) -> bool {
     let mut parts = s.splitn(2, '@');
     match (parts.next(), parts.next()) {
         (Some(local), Some(domain)) => {

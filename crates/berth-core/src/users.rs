@@ -101,6 +101,68 @@ impl Accounts {
         }
     }
 
+    /// Changes a user's profile (the user or a system administrator).
+    pub async fn update_profile(
+        &self,
+        who: &Identity,
+        id: UserId,
+        email: &str,
+        realname: &str,
+        comment: &str,
+    ) -> Result<(), CoreError> {
+        self.require_self_or_admin(who, id)?;
+        if !crate::accounts::valid_email(email) {
+            return Err(CoreError::Invalid("invalid email".into()));
+        }
+        if !berth_types::valid_realname(realname) {
+            return Err(CoreError::Invalid("invalid realname".into()));
+        }
+        if comment.chars().count() > 30 {
+            return Err(CoreError::Invalid(
+                "comment is longer than 30 characters".into(),
+            ));
+        }
+        let found = self
+            .meta()
+            .update_user_profile(id, email, realname, comment)
+            .await
+            .map_err(|e| match e {
+                berth_meta::MetaError::Conflict(m) => CoreError::Conflict(m.to_owned()),
+                other => other.into(),
+            })?;
+        if !found {
+            return Err(CoreError::NotFound(format!("user {} not found", id.0)));
+        }
+        self.audit().record(
+            who,
+            Operation::Update,
+            "user",
+            &id.0.to_string(),
+            None,
+            true,
+        );
+        Ok(())
+    }
+
+    /// Deletes a user (system administrators; not themselves, not the first administrator).
+    pub async fn delete_user(&self, who: &Identity, id: UserId) -> Result<(), CoreError> {
+        crate::accounts::require_sysadmin(who)?;
+        if id == UserId(1) || who.user_id() == Some(id) {
+            return Err(CoreError::Forbidden);
+        }
+        let Some(user) = self.user(id).await? else {
+            return Err(CoreError::NotFound(format!("user {} not found", id.0)));
+        };
+        if !self.meta().delete_user(id).await? {
+            return Err(CoreError::NotFound(format!("user {} not found", id.0)));
+        }
+        self.forget_login(&user.username);
+        self.forget_access();
+        self.audit()
+            .record(who, Operation::Delete, "user", &user.username, None, true);
+        Ok(())
+    }
+
     /// Users whose name contains `part`, for any authenticated caller.
     pub async fn search_users(
         &self,

@@ -72,7 +72,7 @@ impl MetaStore {
     }
 
     pub async fn user_by_name(&self, name: &str) -> Result<Option<UserRow>, MetaError> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1");
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1 AND deleted = 0");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(name)
             .fetch_optional(&self.read)
@@ -81,7 +81,7 @@ impl MetaStore {
     }
 
     pub async fn user_by_id(&self, id: UserId) -> Result<Option<UserRow>, MetaError> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND deleted = 0");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id.0)
             .fetch_optional(&self.read)
@@ -95,13 +95,15 @@ impl MetaStore {
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<UserRow>, i64), MetaError> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY username LIMIT $1 OFFSET $2");
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE deleted = 0 ORDER BY username LIMIT $1 OFFSET $2"
+        );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(limit)
             .bind(offset)
             .fetch_all(&self.read)
             .await?;
-        let total: i64 = sqlx::query("SELECT COUNT(*) FROM users")
+        let total: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE deleted = 0")
             .fetch_one(&self.read)
             .await?
             .get(0);
@@ -123,7 +125,8 @@ impl MetaStore {
     pub async fn search_users(&self, part: &str, limit: i64) -> Result<Vec<UserRow>, MetaError> {
         let pattern = format!("%{}%", part.to_lowercase().replace(['%', '_', '\\'], ""));
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE LOWER(username) LIKE $1 ORDER BY username LIMIT $2"
+            "SELECT {USER_COLUMNS} FROM users WHERE LOWER(username) LIKE $1 AND deleted = 0 \
+             ORDER BY username LIMIT $2"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(pattern)
@@ -142,6 +145,51 @@ impl MetaStore {
                 .bind(id.0)
                 .execute(&self.write)
                 .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Changes a user's email, real name and comment. False when the user does not exist;
+    /// [`MetaError::Conflict`] when the email belongs to another user.
+    pub async fn update_user_profile(
+        &self,
+        id: UserId,
+        email: &str,
+        realname: &str,
+        comment: &str,
+    ) -> Result<bool, MetaError> {
+        let done = sqlx::query(
+            "UPDATE users SET email = $1, realname = $2, comment = $3, updated_at = $4 \
+             WHERE id = $5 AND deleted = 0",
+        )
+        .bind(email)
+        .bind(realname)
+        .bind(comment)
+        .bind(now_ms())
+        .bind(id.0)
+        .execute(&self.write)
+        .await
+        .map_err(|e| MetaError::conflict_or(e, "the email belongs to another user"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Deletes a user: the row stays, renamed `<name>#<id>`, without password, memberships or
+    /// administrator flag. False when the user does not exist.
+    pub async fn delete_user(&self, id: UserId) -> Result<bool, MetaError> {
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query(
+            "UPDATE users SET deleted = 1, sysadmin = 0, password_hash = NULL, \
+             username = username || '#' || CAST(id AS TEXT), email = email || '#' || CAST(id AS TEXT), \
+             updated_at = $1 WHERE id = $2 AND deleted = 0",
+        )
+        .bind(now_ms())
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM project_members WHERE entity_type = 'u' AND entity_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 }

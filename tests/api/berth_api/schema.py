@@ -72,6 +72,9 @@ SWAGGER_DEFECTS: list[tuple[str, str, int, str]] = [
     ("POST", "/robots", 409, UNDECLARED.format(409)),
     # an administrator resetting the password of a user id that does not exist: getUserByID, 404.
     ("PUT", "/users/{user_id}/password", 404, UNDECLARED.format(404)),
+    # a profile update with another user's email: the handler's uniqueness check, 409 Conflict
+    # (handler/user.go UpdateUserProfile);
+    ("PUT", "/users/{user_id}", 409, UNDECLARED.format(409)),
     # Harbor's security middleware answers 401 to an anonymous caller on any operation that
     # needs an identity, whether or not the operation declares it (server/middleware/security).
     ("*", "*", 401, UNDECLARED.format(401)),

@@ -122,6 +122,49 @@ pub(crate) async fn get(
 }
 
 #[derive(Deserialize)]
+struct UserProfile {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    realname: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// `PUT /users/{user_id}`: email, real name and comment (the user, or an administrator).
+#[utoipa::path(put, path = "/api/v2.0/users/{user_id}", tag = "user", operation_id = "updateUserProfile",
+    params(("user_id" = String, Path)),
+    responses((status = 200), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors)))]
+pub(crate) async fn update(
+    state: State,
+    Caller(who): Caller,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = user_id(&raw)?;
+    let req: UserProfile = json_body(&who, &body)?;
+    state
+        .accounts
+        .update_profile(&who, id, &req.email, &req.realname, &req.comment)
+        .await?;
+    Ok(super::empty(http::StatusCode::OK))
+}
+
+/// `DELETE /users/{user_id}` (system administrators; not themselves, not `admin`).
+#[utoipa::path(delete, path = "/api/v2.0/users/{user_id}", tag = "user", operation_id = "deleteUser",
+    params(("user_id" = String, Path)),
+    responses((status = 200), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
+pub(crate) async fn delete(
+    state: State,
+    Caller(who): Caller,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    let id = user_id(&raw)?;
+    state.accounts.delete_user(&who, id).await?;
+    Ok(super::empty(http::StatusCode::OK))
+}
+
+#[derive(Deserialize)]
 struct PasswordReq {
     #[serde(default)]
     old_password: Option<String>,
