@@ -172,6 +172,25 @@ def test_a_mount_needs_pull_on_its_source(member, outsider):
     assert resp.status_code == 201, describe(resp)
 
 
+def test_public_content_mounts_with_a_token_for_the_target_only(member, admin, registry_host):
+    """A blob in a public project can be read by anyone, so mounting it leaks nothing: a token
+    that names only the target repository mounts it, with `from` and without."""
+    user, project = member
+    public_blob = random_bytes(555)
+    digest = admin.push_blob(f"library/{secrets.token_hex(4)}", public_blob)
+    target = f"{project}/mounted"
+    token = token_for(user, f"repository:{target}:pull,push").json()["token"]
+    client = bearer(registry_host, token)
+    resp = client.post(f"/v2/{target}/blobs/uploads/", params={"mount": digest})
+    assert resp.status_code == 201, describe(resp)
+    assert client.get(f"/v2/{target}/blobs/{digest}").content == public_blob
+    other = random_bytes(556)
+    repo = f"library/{secrets.token_hex(4)}"
+    other_digest = admin.push_blob(repo, other)
+    resp = client.post(f"/v2/{target}/blobs/uploads/", params={"mount": other_digest, "from": repo})
+    assert resp.status_code == 201, describe(resp)
+
+
 def test_basic_credentials_on_v2(anon, registry_host, outsider):
     assert_status(outsider.get("/v2/"), 200)
     wrong = Registry(registry_host, ("admin", "Wr0ngPassword"))

@@ -60,3 +60,26 @@ def test_skopeo_and_podman_as_a_robot(robot, robot_env, layout, registry_host):
     assert "denied" in other.stderr.lower() or "unauthorized" in other.stderr.lower(), other.stderr
     gone = skopeo("delete", "--tls-verify=false", f"--creds={robot_env.creds}", robot_env.docker_ref(f"{project}/app", "v1"), check=False)
     assert gone.returncode != 0
+
+
+def test_oras_as_a_robot(robot, registry_host, tmp_path):
+    """oras-py through the token flow with the robot's name and secret: pushes and pulls in the
+    robot's project, refused in another."""
+    from berth_e2e.commands import write_file
+    from berth_e2e.oras_client import new_client
+
+    project, name, secret = robot
+    client = new_client(registry_host, (name, secret))
+    payload = write_file(tmp_path / "report.txt", f"report {secrets.token_hex(8)}\n")
+    pushed = client.push_artifact(f"{registry_host}/{project}/reports:v1", "application/vnd.berth.e2e.report.v1",
+                                  files=[f"{payload}:text/plain"])
+    assert pushed.status_code == 201, pushed.text
+    out = tmp_path / "pulled"
+    files = client.pull(target=f"{registry_host}/{project}/reports:v1", outdir=str(out))
+    assert [Path(f).read_bytes() for f in files] == [payload.read_bytes()]
+    with pytest.raises(Exception) as refused:
+        resp = client.push_artifact(f"{registry_host}/library/robot-denied:v1", "application/vnd.berth.e2e.report.v1",
+                                    files=[f"{payload}:text/plain"])
+        if resp.status_code >= 400:
+            raise RuntimeError(f"refused with {resp.status_code}")
+    assert "UNAUTHORIZED" in str(refused.value) or "DENIED" in str(refused.value), refused.value

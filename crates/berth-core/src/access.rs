@@ -129,3 +129,50 @@ impl Authorizer for Accounts {
         }
     }
 }
+
+/// How many repositories holding a blob a mount without `from` looks through.
+const MOUNT_CANDIDATES: i64 = 50;
+
+impl Accounts {
+    /// A pull permit on `repo` to mount a blob from: when the caller may pull there, or when
+    /// its project is public (content anyone may read leaks nothing by a mount, whatever the
+    /// caller's token names).
+    pub async fn mount_source(
+        &self,
+        who: &Identity,
+        repo: &RepoName,
+    ) -> Result<Option<Permit>, CoreError> {
+        let resource = Resource::Repository(repo.clone());
+        if let Ok(permit) = self.authorize(who, resource.clone(), Action::Pull).await {
+            return Ok(Some(permit));
+        }
+        let public = repo.as_str().contains('/')
+            && self
+                .project_access(repo.project())
+                .await?
+                .is_some_and(|(_, public)| public);
+        Ok(public.then(|| issue(who, resource, Action::Pull)))
+    }
+
+    /// For a mount without `from`: a repository holding the blob that the caller may mount
+    /// from, with the permit to do so.
+    pub async fn mount_source_for(
+        &self,
+        who: &Identity,
+        digest: &berth_types::Digest,
+    ) -> Result<Option<(RepoName, Permit)>, CoreError> {
+        for name in self
+            .meta()
+            .repos_with_blob(digest, MOUNT_CANDIDATES)
+            .await?
+        {
+            let Ok(repo) = name.parse::<RepoName>() else {
+                continue;
+            };
+            if let Some(permit) = self.mount_source(who, &repo).await? {
+                return Ok(Some((repo, permit)));
+            }
+        }
+        Ok(None)
+    }
+}

@@ -74,6 +74,23 @@ impl MetaStore {
         Ok(Some(size))
     }
 
+    /// Names of repositories that hold a blob, in name order, at most `limit`.
+    pub async fn repos_with_blob(
+        &self,
+        digest: &Digest,
+        limit: i64,
+    ) -> Result<Vec<String>, MetaError> {
+        let rows = sqlx::query(
+            "SELECT r.name FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id \
+             WHERE rb.digest = $1 ORDER BY r.name LIMIT $2",
+        )
+        .bind(digest.to_string())
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.iter().map(|r| sqlx::Row::get(r, 0)).collect())
+    }
+
     /// Withdraws a blob from a repository. True when it was there.
     pub async fn unlink_blob(&self, repo: &RepoName, digest: &Digest) -> Result<bool, MetaError> {
         let done = sqlx::query(

@@ -60,33 +60,26 @@ pub async fn start(req: Req, name: RepoName) -> Result<Response, OciError> {
     let registry = &req.state.registry;
     if let Some(raw) = req.param("mount") {
         let mount = digest(raw)?;
-        // A mount needs pull on its source, or nothing could stop one repository's content
-        // from leaking into another: a `from` the caller may not read, or that is not a
-        // valid name, falls back to an upload (as the spec allows), and so does a mount
-        // without `from` for anyone but a system administrator (who may read everything).
+        // A mount needs a source the caller may read (pull there, or a public project), or
+        // nothing could stop one repository's content from leaking into another. Without
+        // `from`, any repository holding the blob that the caller may read will do. No such
+        // source, or a `from` that is not a valid name: an upload instead, as the spec allows.
+        let accounts = &req.state.accounts;
+        let who = permit.identity();
         let source = match req.param("from") {
-            None => permit.identity().is_sysadmin().then_some(None),
+            None => accounts.mount_source_for(who, &mount).await?,
             Some(f) => match f.parse::<RepoName>() {
-                Ok(from) => match req
-                    .state
-                    .repo_permit(&req.headers, &from, Action::Pull)
-                    .await
-                {
-                    Ok(from_permit) => Some(Some((from, from_permit))),
-                    Err(_) => None,
-                },
+                Ok(from) => accounts.mount_source(who, &from).await?.map(|p| (from, p)),
                 Err(_) => None,
             },
         };
-        if let Some(source) = source {
-            let source = source.as_ref().map(|(name, permit)| (name, permit));
-            if registry
-                .mount_blob(&permit, &name, &mount, source)
+        if let Some((from, from_permit)) = &source
+            && registry
+                .mount_blob(&permit, &name, &mount, Some((from, from_permit)))
                 .await?
                 .is_some()
-            {
-                return Ok(created(&name, &mount));
-            }
+        {
+            return Ok(created(&name, &mount));
         }
     } else if let Some(raw) = req.param("digest") {
         let digest = digest(raw)?;
