@@ -131,6 +131,11 @@ def test_accessories_are_listed_with_their_subject_not_beside_it(admin, project)
     (acc,) = listed[0]["accessories"]
     assert acc["digest"] == sig_digest and acc["type"] == "signature.notation"
     assert acc["subject_artifact_digest"] == image.digest and acc["subject_artifact_id"] == listed[0]["id"]
+    listed_acc = assert_api_status(admin.api("GET", f"{path}/v1/accessories"), 200)
+    assert listed_acc.headers["X-Total-Count"] == "1"
+    assert [a["digest"] for a in listed_acc.json()] == [sig_digest]
+    none = admin.api("GET", f"{path}/v1/accessories", params={"q": "type=signature.cosign"}).json()
+    assert none == []
     # Deleting the subject deletes its signature.
     assert_api_status(admin.api("DELETE", f"{path}/v1"), 200)
     assert admin.manifest(repo, sig_digest).status_code == 404

@@ -1,4 +1,4 @@
-//! Who is calling: HTTP Basic credentials of a user, or nobody.
+//! Who is calling: HTTP Basic credentials of a user or robot, the portal's session, or nobody.
 
 use base64::Engine as _;
 use berth_auth::Identity;
@@ -14,6 +14,13 @@ pub(crate) async fn identify(
     headers: &HeaderMap,
 ) -> Result<Identity, ApiError> {
     let Some((user, password)) = basic_credentials(headers) else {
+        // The portal's session, if any.
+        if let Some(token) = crate::csrf::cookie(headers, crate::csrf::SESSION_COOKIE) {
+            return Ok(accounts
+                .session_identity(&token)
+                .await?
+                .unwrap_or(Identity::Anonymous));
+        }
         return Ok(Identity::Anonymous);
     };
     let from = berth_auth::peer_addr(

@@ -2,6 +2,7 @@
 //! (`harbor-swagger.yaml`): thin handlers over `berth-core`, Harbor's conventions for
 //! paging, errors and identities in one place each.
 
+mod csrf;
 mod error;
 mod handlers;
 mod identity;
@@ -18,6 +19,7 @@ use berth_core::Registry;
 use berth_core::accounts::Accounts;
 use berth_core::artifacts::Artifacts;
 
+pub use csrf::CsrfKey;
 pub use error::ApiError;
 
 /// What the Harbor API handlers need.
@@ -29,6 +31,8 @@ pub struct HarborState {
     pub external_url: Option<String>,
     /// Whether berth serves TLS itself.
     pub tls: bool,
+    /// Derives and checks the portal's CSRF tokens.
+    pub csrf: CsrfKey,
 }
 
 pub(crate) type State = axum::extract::State<Arc<HarborState>>;
@@ -120,6 +124,7 @@ pub fn router(state: Arc<HarborState>) -> Router {
         .routes(routes!(artifacts::list_project))
         .routes(routes!(artifacts::get, artifacts::delete))
         .routes(routes!(artifacts::addition))
+        .routes(routes!(artifacts::accessories))
         .routes(routes!(tags::list, tags::create))
         .routes(routes!(tags::delete))
         .routes(routes!(labels::attach))
@@ -131,13 +136,28 @@ pub fn router(state: Arc<HarborState>) -> Router {
         .routes(routes!(audit::project))
         .split_for_parts();
     let swagger = utoipa_swagger_ui::SwaggerUi::new(SWAGGER_UI_PATH).url(OPENAPI_PATH, doc);
+    let key = state.csrf.clone();
+    let secure = state.tls
+        || state
+            .external_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"));
     Router::new()
         .merge(api)
+        .route("/c/login", axum::routing::post(handlers::sessions::login))
+        .route("/c/log_out", get(handlers::sessions::logout))
+        .route(
+            "/c/userExists",
+            axum::routing::post(handlers::sessions::user_exists),
+        )
         .route("/api/version", get(handlers::version))
         .route(
             &format!("{API}/{{*rest}}"),
             axum::routing::any(handlers::not_found),
         )
+        .layer(axum::middleware::from_fn(move |req, next| {
+            csrf::protect(key.clone(), secure, req, next)
+        }))
         .layer(axum::middleware::from_fn(handlers::request_id))
         .with_state(state)
         .merge(swagger)

@@ -58,6 +58,17 @@ impl Paging {
         resp
     }
 
+    /// This page of a whole list held in memory, with its total.
+    pub fn respond_slice<T: serde::Serialize>(&self, uri: &Uri, all: &[T]) -> Response {
+        let start = usize::try_from(self.offset())
+            .unwrap_or(usize::MAX)
+            .min(all.len());
+        let end = start
+            .saturating_add(usize::try_from(self.size).unwrap_or(0))
+            .min(all.len());
+        self.respond(uri, all.len() as i64, &all[start..end])
+    }
+
     fn link(&self, uri: &Uri, total: i64) -> Option<String> {
         let mut links = Vec::new();
         if self.page > 1 && (self.page - 1).saturating_mul(self.size) < total {

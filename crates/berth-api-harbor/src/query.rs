@@ -14,6 +14,20 @@ pub(crate) enum QValue {
     AllOf(Vec<String>),
 }
 
+/// The exact value `q` gives `key`, if any.
+pub(crate) fn exact_term(
+    query: &std::collections::BTreeMap<String, String>,
+    key: &str,
+) -> Result<Option<String>, ApiError> {
+    let Some(q) = query.get("q") else {
+        return Ok(None);
+    };
+    Ok(parse(q)?.into_iter().find_map(|(k, v)| match v {
+        QValue::Exact(v) if k == key => Some(v),
+        _ => None,
+    }))
+}
+
 /// Parses a `q` value (already URL-decoded once by the query extractor; decoded once more,
 /// as Harbor does).
 pub(crate) fn parse(q: &str) -> Result<Vec<(String, QValue)>, ApiError> {

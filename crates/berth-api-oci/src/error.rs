@@ -123,7 +123,7 @@ impl From<CoreError> for OciError {
             }
             CoreError::NameUnknown => OciError::new(S::NOT_FOUND, "NAME_UNKNOWN", msg),
             CoreError::Unsupported(_) => OciError::new(S::METHOD_NOT_ALLOWED, "UNSUPPORTED", msg),
-            CoreError::Denied | CoreError::Forbidden => OciError::denied(),
+            CoreError::Denied | CoreError::Forbidden | CoreError::Refused(_) => OciError::denied(),
             CoreError::Unauthenticated => OciError::unauthorized(),
             CoreError::NotFound(_) => OciError::new(S::NOT_FOUND, "NAME_UNKNOWN", msg),
             CoreError::Conflict(_)

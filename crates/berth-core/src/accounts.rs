@@ -255,8 +255,32 @@ impl Accounts {
     }
 
     /// Creates a local user (system administrators only, until self-registration lands).
-    pub async fn create_user(&self, who: &Identity, req: UserRequest) -> Result<UserId, CoreError> {
-        require_sysadmin(who)?;
+    /// Creates a local user: a system administrator may, and when `self_registration` is on
+    /// so may anyone signing up through the portal (`from_portal`: the request proved it
+    /// came from berth's own page); a plain API call cannot sign itself up, as in Harbor.
+    pub async fn create_user(
+        &self,
+        who: &Identity,
+        req: UserRequest,
+        from_portal: bool,
+    ) -> Result<UserId, CoreError> {
+        let settings = self.settings.snapshot().await?;
+        let mode = settings.text("auth_mode");
+        if mode != "db_auth" {
+            return Err(CoreError::Refused(format!(
+                "creating local user is not allowed under auth mode: {mode}"
+            )));
+        }
+        if !who.is_sysadmin() {
+            if !settings.flag("self_registration") {
+                require_sysadmin(who)?;
+            }
+            if !from_portal {
+                return Err(CoreError::Refused(
+                    "self-registration cannot be triggered via API".into(),
+                ));
+            }
+        }
         let username: Username = req
             .username
             .parse()

@@ -37,6 +37,9 @@ pub enum CoreError {
     /// Another artifact refers to this one (an index to its child).
     #[error("{0}")]
     InUse(String),
+    /// Refused for a reason the caller should read (Harbor's 403 with a message).
+    #[error("{0}")]
+    Refused(String),
     #[error("access denied")]
     Denied,
     /// The caller did not authenticate and the operation needs it.

@@ -20,6 +20,7 @@ pub mod members;
 mod pulls;
 mod registry;
 pub mod robots;
+pub mod sessions;
 pub mod settings;
 pub mod system;
 mod tag_cache;

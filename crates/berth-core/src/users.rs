@@ -65,6 +65,7 @@ impl Accounts {
             if let Some(user) = self.user(id).await? {
                 self.forget_login(&user.username);
             }
+            self.end_sessions_of(id).await?;
             Ok(())
         } else {
             Err(CoreError::NotFound(format!("user {} not found", id.0)))

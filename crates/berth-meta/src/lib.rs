@@ -24,6 +24,7 @@ mod projects;
 mod repo_listing;
 mod repos;
 mod robots;
+mod sessions;
 mod settings;
 mod statistics;
 mod tags;

@@ -192,4 +192,13 @@ impl MetaStore {
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
+
+    /// Whether a live user has this email (compared case-insensitively).
+    pub async fn email_taken(&self, email: &str) -> Result<bool, MetaError> {
+        let row = sqlx::query("SELECT 1 FROM users WHERE LOWER(email) = LOWER($1) AND deleted = 0")
+            .bind(email)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.is_some())
+    }
 }

@@ -68,6 +68,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         registry: registry.clone(),
         external_url: config.external_url.clone(),
         tls: config.tls_cert.is_some(),
+        csrf: berth_api_harbor::CsrfKey::derive(&key).map_err(anyhow::Error::msg)?,
     });
     let app = berth_api_oci::router(oci)
         .merge(berth_api_harbor::router(harbor))

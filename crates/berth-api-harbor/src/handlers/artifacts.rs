@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use berth_core::accounts::ProjectKey;
-use berth_core::artifacts::{ArtifactOptions, ArtifactQuery, ArtifactView};
+use berth_core::artifacts::{AccessoryView, ArtifactOptions, ArtifactQuery, ArtifactView};
 use berth_meta::{ArtifactFilter, ArtifactOrder, TagFilter};
 use http::{HeaderMap, StatusCode, Uri};
 use serde_json::{Value, json};
@@ -18,7 +18,7 @@ use super::repositories::{artifact_at, repository_param};
 use super::{created, empty, json};
 use crate::identity::Caller;
 use crate::paging::Paging;
-use crate::query::{QValue, parse, time_ms};
+use crate::query::{QValue, exact_term, parse, time_ms};
 use crate::time::{pull_time, rfc3339_ms};
 use crate::{ApiError, State};
 
@@ -96,18 +96,7 @@ pub(crate) fn artifact_json(v: &ArtifactView, query: &BTreeMap<String, String>) 
     let accessories = v
         .accessories
         .iter()
-        .map(|a| Accessory {
-            id: a.row.id.0,
-            artifact_id: a.row.id.0,
-            subject_artifact_id: a.subject_id.0,
-            subject_artifact_repo: row.repository_name.clone(),
-            subject_artifact_digest: row.digest.clone(),
-            size: a.row.size,
-            digest: a.row.digest.clone(),
-            kind: a.row.accessory_type.clone().unwrap_or_default(),
-            icon: String::new(),
-            creation_time: rfc3339_ms(a.row.push_time),
-        })
+        .map(|a| accessory_json(a, &row.repository_name, &row.digest))
         .collect();
     Artifact {
         id: row.id.0,
@@ -135,6 +124,22 @@ pub(crate) fn artifact_json(v: &ArtifactView, query: &BTreeMap<String, String>) 
             .then(|| v.labels.iter().map(label_json).collect()),
         accessories: opts.with_accessory.then_some(accessories),
         scan_overview: flag(query, "with_scan_overview", false).then(|| json!({})),
+    }
+}
+
+/// `Accessory` of the swagger file, of the artifact `subject_digest` in `repository`.
+fn accessory_json(a: &AccessoryView, repository: &str, subject_digest: &str) -> Accessory {
+    Accessory {
+        id: a.row.id.0,
+        artifact_id: a.row.id.0,
+        subject_artifact_id: a.subject_id.0,
+        subject_artifact_repo: repository.to_owned(),
+        subject_artifact_digest: subject_digest.to_owned(),
+        size: a.row.size,
+        digest: a.row.digest.clone(),
+        kind: a.row.accessory_type.clone().unwrap_or_default(),
+        icon: String::new(),
+        creation_time: rfc3339_ms(a.row.push_time),
     }
 }
 
@@ -310,6 +315,35 @@ pub(crate) async fn copy(
             .map_or(digest, |(_, tag)| tag.to_owned()),
     };
     Ok(created(format!("{path}/{reference}")))
+}
+
+/// `GET .../artifacts/{reference}/accessories`: a page of them, `q=type=...` filtering.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/repositories/{repository_name}/artifacts/{reference}/accessories", tag = "artifact", operation_id = "listAccessories",
+    params(("project_name_or_id" = String, Path), ("repository_name" = String, Path), ("reference" = String, Path)),
+    responses((status = 200, body = Vec<Accessory>), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
+pub(crate) async fn accessories(
+    state: State,
+    Caller(who): Caller,
+    Path((project, repository, reference)): Path<(String, String, String)>,
+    uri: Uri,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let at = artifact_at(project, &repository, &reference)?;
+    let paging = Paging::from_query(&query)?;
+    let kind = exact_term(&query, "type")?;
+    let subject = state
+        .artifacts
+        .get_artifact(&who, &at, options(&BTreeMap::new()))
+        .await?;
+    let all: Vec<Accessory> = state
+        .artifacts
+        .list_accessories(&who, &at)
+        .await?
+        .iter()
+        .filter(|a| kind.is_none() || a.row.accessory_type == kind)
+        .map(|a| accessory_json(a, &subject.row.repository_name, &subject.row.digest))
+        .collect();
+    Ok(paging.respond_slice(&uri, &all))
 }
 
 /// `GET .../artifacts/{reference}/additions/{addition}`.

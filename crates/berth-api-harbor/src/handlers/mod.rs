@@ -10,6 +10,7 @@ pub(crate) mod projects;
 pub(crate) mod repositories;
 pub(crate) mod robots;
 pub(crate) mod search;
+pub(crate) mod sessions;
 pub(crate) mod system;
 pub(crate) mod tags;
 pub(crate) mod users;

@@ -14,7 +14,7 @@ use super::repositories::artifact_at;
 use super::{empty, json_body};
 use crate::identity::Caller;
 use crate::paging::Paging;
-use crate::query::{QValue, parse};
+use crate::query::exact_term;
 use crate::time::{pull_time, rfc3339_ms};
 use crate::{ApiError, State};
 
@@ -44,26 +44,15 @@ pub(crate) async fn list(
 ) -> Result<Response, ApiError> {
     let at = artifact_at(project, &repository, &reference)?;
     let paging = Paging::from_query(&query)?;
-    let mut name = None;
-    if let Some(q) = query.get("q") {
-        for (key, value) in parse(q)? {
-            if let ("name", QValue::Exact(v)) = (key.as_str(), value) {
-                name = Some(v);
-            }
-        }
-    }
-    let all = state
+    let name = exact_term(&query, "name")?;
+    let all: Vec<Tag> = state
         .artifacts
         .list_tags(&who, &at, name.as_deref())
-        .await?;
-    let total = all.len() as i64;
-    let items: Vec<Tag> = all
+        .await?
         .iter()
-        .skip(usize::try_from(paging.offset()).unwrap_or(usize::MAX))
-        .take(usize::try_from(paging.size).unwrap_or(0))
         .map(tag_json)
         .collect();
-    Ok(paging.respond(&uri, total, &items))
+    Ok(paging.respond_slice(&uri, &all))
 }
 
 #[derive(Deserialize)]

@@ -48,8 +48,11 @@ struct UserCreationReq {
 pub(crate) async fn create(
     state: State,
     Caller(who): Caller,
+    headers: http::HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    // A sign-up comes from berth's own page: it carries the page's CSRF cookie and token.
+    let from_portal = state.csrf.carries_valid_token(&headers);
     let req: UserCreationReq = json_body(&who, &body)?;
     let id = state
         .accounts
@@ -62,6 +65,7 @@ pub(crate) async fn create(
                 password: req.password,
                 comment: req.comment,
             },
+            from_portal,
         )
         .await?;
     Ok(created(format!("/api/v2.0/users/{}", id.0)))

@@ -116,6 +116,27 @@ impl Artifacts {
             .ok_or_else(|| CoreError::NotFound("artifact vanished".into()))
     }
 
+    /// The accessories of an artifact (signatures, SBOMs, referrers), oldest first.
+    pub async fn list_accessories(
+        &self,
+        who: &Identity,
+        at: &ArtifactAt,
+    ) -> Result<Vec<AccessoryView>, CoreError> {
+        let Located { repo, row, .. } = self
+            .locate(who, at, ProjectResource::Accessory, Verb::List)
+            .await?;
+        Ok(self
+            .meta()
+            .accessories_of(repo.id, std::slice::from_ref(&row.digest))
+            .await?
+            .into_iter()
+            .map(|acc| AccessoryView {
+                row: acc,
+                subject_id: row.id,
+            })
+            .collect())
+    }
+
     /// The build history of an image (its config's `history`).
     pub async fn build_history(
         &self,
