@@ -9,6 +9,7 @@ mod identity;
 mod models;
 mod paging;
 mod query;
+pub mod read_only;
 mod time;
 
 use std::sync::Arc;

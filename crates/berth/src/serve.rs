@@ -70,8 +70,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tls: config.tls_cert.is_some(),
         csrf: berth_api_harbor::CsrfKey::derive(&key).map_err(anyhow::Error::msg)?,
     });
+    let settings = harbor.accounts.settings().clone();
     let app = berth_api_oci::router(oci)
         .merge(berth_api_harbor::router(harbor))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            berth_api_harbor::read_only::guard(settings.clone(), req, next)
+        }))
         .layer(axum::middleware::from_fn(record_peer))
         .layer(TraceLayer::new_for_http());
 
