@@ -191,3 +191,24 @@ def test_deletable_summary_metadata_and_updates(user, admin, registry_host):
     payload = token.json()["token"].split(".")[1]
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     assert claims["access"][0]["actions"] == ["pull"], "a public project's images are pullable anonymously"
+
+
+def test_metadata_keys_one_by_one(admin, registry_host):
+    name, password = admin.create_user()
+    owner = Harbor(registry_host, name, password)
+    project = owner.create_project()
+    base = f"/projects/{project}/metadatas"
+    assert_api_status(owner.api("POST", base + "/", json={"auto_scan": "true"}), 200)
+    assert owner.api("GET", f"{base}/auto_scan").json() == {"auto_scan": "true"}
+    assert_api_status(owner.api("PUT", f"{base}/severity", json={"severity": "high"}), 200)
+    assert owner.api("GET", base).json()["severity"] == "high"
+    assert_api_error(owner.api("PUT", f"{base}/severity", json={"severity": "extreme"}), 400, "BAD_REQUEST")
+    assert_api_error(owner.api("PUT", f"{base}/severity", json={"public": "true"}), 400, "BAD_REQUEST")
+    assert_api_status(owner.api("DELETE", f"{base}/auto_scan"), 200)
+    assert owner.api("GET", f"{base}/auto_scan").json() == {"auto_scan": "false"}
+    assert_api_error(owner.api("GET", f"{base}/nothing"), 404, "NOT_FOUND")
+    dev_name, dev_password = admin.create_user()
+    member = {"role_id": 2, "member_user": {"username": dev_name}}
+    assert_api_status(owner.api("POST", f"/projects/{project}/members", json=member), 201)
+    developer = Harbor(registry_host, dev_name, dev_password)
+    assert_api_error(developer.api("PUT", f"{base}/severity", json={"severity": "low"}), 403, "FORBIDDEN")

@@ -104,7 +104,12 @@ pub fn router(state: Arc<HarborState>) -> Router {
         .routes(routes!(projects::get, projects::update, projects::delete))
         .routes(routes!(projects::deletable))
         .routes(routes!(projects::summary))
-        .routes(routes!(projects::metadatas))
+        .routes(routes!(projects::metadatas, projects::add_metadatas))
+        .routes(routes!(
+            projects::metadata,
+            projects::update_metadata,
+            projects::delete_metadata
+        ))
         .routes(routes!(members::list, members::create))
         .routes(routes!(members::get, members::update, members::delete))
         .routes(routes!(robots::list, robots::create))
@@ -152,6 +157,11 @@ pub fn router(state: Arc<HarborState>) -> Router {
             axum::routing::post(handlers::sessions::user_exists),
         )
         .route("/api/version", get(handlers::version))
+        // Harbor's clients name the collection with a trailing slash.
+        .route(
+            &format!("{API}/projects/{{project_name_or_id}}/metadatas/"),
+            get(projects::metadatas).post(projects::add_metadatas),
+        )
         .route(
             &format!("{API}/{{*rest}}"),
             axum::routing::any(handlers::not_found),

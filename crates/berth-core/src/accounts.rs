@@ -515,9 +515,70 @@ impl Accounts {
         key: &ProjectKey,
         metadata: &BTreeMap<String, String>,
     ) -> Result<(), CoreError> {
+        self.change_project_metadata(who, key, metadata, ProjectResource::Project)
+            .await
+    }
+
+    /// Adds or changes metadata keys through `/metadatas` (`metadata` create or update).
+    pub async fn set_metadata_keys(
+        &self,
+        who: &Identity,
+        key: &ProjectKey,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<(), CoreError> {
+        self.change_project_metadata(who, key, metadata, ProjectResource::Metadata)
+            .await
+    }
+
+    /// Removes a metadata key; a key Harbor gives every project gets its default back.
+    pub async fn delete_metadata_key(
+        &self,
+        who: &Identity,
+        key: &ProjectKey,
+        name: &str,
+    ) -> Result<(), CoreError> {
         let row = self.project(who, key).await?;
-        self.require(who, &row, ProjectResource::Project, Verb::Update)
+        self.require(who, &row, ProjectResource::Metadata, Verb::Delete)
             .await?;
+        if !row.metadata.contains_key(name) {
+            return Err(CoreError::NotFound(format!("metadata {name} not found")));
+        }
+        match PROJECT_METADATA_DEFAULTS.iter().find(|(k, _)| *k == name) {
+            Some((k, v)) => {
+                let reset = BTreeMap::from([((*k).to_owned(), (*v).to_owned())]);
+                self.meta.set_project_metadata(row.id, &reset).await?;
+            }
+            None => {
+                self.meta.delete_project_metadata(row.id, name).await?;
+            }
+        }
+        self.forget_access();
+        self.audit.record(
+            who,
+            Operation::Delete,
+            "project",
+            &format!("{} metadata {name}", row.name),
+            Some(&row.name),
+            true,
+        );
+        Ok(())
+    }
+
+    async fn change_project_metadata(
+        &self,
+        who: &Identity,
+        key: &ProjectKey,
+        metadata: &BTreeMap<String, String>,
+        resource: ProjectResource,
+    ) -> Result<(), CoreError> {
+        let row = self.project(who, key).await?;
+        let adds = metadata.keys().any(|k| !row.metadata.contains_key(k));
+        let verb = if resource == ProjectResource::Metadata && adds {
+            Verb::Create
+        } else {
+            Verb::Update
+        };
+        self.require(who, &row, resource, verb).await?;
         let mut checked = BTreeMap::new();
         for (k, v) in metadata {
             checked.insert(k.clone(), check_metadata(k, v)?);

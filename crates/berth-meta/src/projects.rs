@@ -284,6 +284,20 @@ impl MetaStore {
         Ok(())
     }
 
+    /// Removes one metadata key of a project. False when it was not set.
+    pub async fn delete_project_metadata(
+        &self,
+        project: ProjectId,
+        name: &str,
+    ) -> Result<bool, MetaError> {
+        let done = sqlx::query("DELETE FROM project_metadata WHERE project_id = $1 AND name = $2")
+            .bind(project.0)
+            .bind(name)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// How many members hold each role on a project.
     pub async fn role_counts(&self, project: ProjectId) -> Result<BTreeMap<i64, i64>, MetaError> {
         let rows = sqlx::query(

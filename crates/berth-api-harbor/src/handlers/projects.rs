@@ -293,3 +293,91 @@ pub(crate) async fn metadatas(
         .await?;
     Ok(json(&metadata))
 }
+
+/// `POST /projects/{project_name_or_id}/metadatas/`: adds keys (`{"key": "value"}`).
+#[utoipa::path(post, path = "/api/v2.0/projects/{project_name_or_id}/metadatas", tag = "projectMetadata", operation_id = "addProjectMetadatas",
+    params(("project_name_or_id" = String, Path)),
+    responses((status = 200), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
+pub(crate) async fn add_metadatas(
+    state: State,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let values: BTreeMap<String, Value> = json_body(&who, &body)?;
+    state
+        .accounts
+        .set_metadata_keys(
+            &who,
+            &project_key(&raw, &headers),
+            &metadata_strings(values)?,
+        )
+        .await?;
+    Ok(empty(StatusCode::OK))
+}
+
+/// `GET /projects/{project_name_or_id}/metadatas/{meta_name}`: `{"<name>": "<value>"}`.
+#[utoipa::path(get, path = "/api/v2.0/projects/{project_name_or_id}/metadatas/{meta_name}", tag = "projectMetadata", operation_id = "getProjectMetadata",
+    params(("project_name_or_id" = String, Path), ("meta_name" = String, Path)),
+    responses((status = 200, body = BTreeMap<String, String>), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
+pub(crate) async fn metadata(
+    state: State,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path((raw, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let all = state
+        .accounts
+        .project_metadata(&who, &project_key(&raw, &headers))
+        .await?;
+    let value = all.get(&name).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("metadata {name} not found"),
+        )
+    })?;
+    Ok(json(&BTreeMap::from([(name.clone(), value.clone())])))
+}
+
+/// `PUT /projects/{project_name_or_id}/metadatas/{meta_name}` with `{"<name>": "<value>"}`.
+#[utoipa::path(put, path = "/api/v2.0/projects/{project_name_or_id}/metadatas/{meta_name}", tag = "projectMetadata", operation_id = "updateProjectMetadata",
+    params(("project_name_or_id" = String, Path), ("meta_name" = String, Path)),
+    responses((status = 200), (status = 400, body = Errors), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
+pub(crate) async fn update_metadata(
+    state: State,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path((raw, name)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let values: BTreeMap<String, Value> = json_body(&who, &body)?;
+    let values = metadata_strings(values)?;
+    let Some(value) = values.get(&name) else {
+        return Err(super::bad_input(&who, format!("the body must set {name}")));
+    };
+    let one = BTreeMap::from([(name.clone(), value.clone())]);
+    state
+        .accounts
+        .set_metadata_keys(&who, &project_key(&raw, &headers), &one)
+        .await?;
+    Ok(empty(StatusCode::OK))
+}
+
+/// `DELETE /projects/{project_name_or_id}/metadatas/{meta_name}`.
+#[utoipa::path(delete, path = "/api/v2.0/projects/{project_name_or_id}/metadatas/{meta_name}", tag = "projectMetadata", operation_id = "deleteProjectMetadata",
+    params(("project_name_or_id" = String, Path), ("meta_name" = String, Path)),
+    responses((status = 200), (status = 401, body = Errors), (status = 403, body = Errors), (status = 404, body = Errors)))]
+pub(crate) async fn delete_metadata(
+    state: State,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path((raw, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    state
+        .accounts
+        .delete_metadata_key(&who, &project_key(&raw, &headers), &name)
+        .await?;
+    Ok(empty(StatusCode::OK))
+}
