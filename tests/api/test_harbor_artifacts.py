@@ -169,12 +169,36 @@ def test_an_artifact_is_copied_with_its_tag(admin, project):
                           params={"from": f"{project}/src@{image.digest}"})
     assert_api_status(by_digest, 201)
     assert by_digest.headers["Location"].endswith(f"/repositories/dst2/artifacts/{image.digest}")
-    assert admin.manifest(f"{other}/dst2", "v1").status_code == 404
+    # As in Harbor, a copy takes the tags of what it copies, whichever way it was named.
+    assert admin.manifest(f"{other}/dst2", "v1").status_code == 200
     for bad in ("nonsense", f"{project}/src", f"{project}/src@sha256:zz"):
         resp = admin.api("POST", f"/projects/{other}/repositories/dst/artifacts", params={"from": bad})
         assert_api_error(resp, 400, "BAD_REQUEST")
     missing = admin.api("POST", f"/projects/{other}/repositories/dst/artifacts", params={"from": f"{project}/src:v9"})
     assert_api_error(missing, 404, "NOT_FOUND")
+
+
+def test_a_copy_takes_every_tag_and_the_signatures(admin, project):
+    repo = f"{project}/signed-src"
+    image = push_image(admin, repo, "v1")
+    admin.push_manifest(repo, "latest", image.manifest, image.media_type)
+    admin.push_blob(repo, EMPTY_JSON)
+    payload = secrets.token_bytes(12)
+    admin.push_blob(repo, payload)
+    sig = image_manifest(descriptor(OCI_EMPTY, EMPTY_JSON), [descriptor("application/jose+json", payload)],
+                         artifact_type="application/vnd.cncf.notary.signature", subject=image.descriptor())
+    sig_digest = admin.push_manifest(repo, sha256(sig), sig, None)
+    other = admin.create_project()
+    resp = admin.api("POST", f"/projects/{other}/repositories/copy/artifacts",
+                     params={"from": f"{repo}@{image.digest}"})
+    assert_api_status(resp, 201)
+    copied = admin.api("GET", f"{artifacts_path(other, 'copy')}/{image.digest}",
+                       params={"with_accessory": "true"}).json()
+    assert sorted(t["name"] for t in copied["tags"]) == ["latest", "v1"]
+    assert [a["digest"] for a in copied["accessories"]] == [sig_digest]
+    assert admin.get(f"/v2/{other}/copy/blobs/{sha256(payload)}").content == payload
+    listed = admin.api("GET", artifacts_path(other, "copy")).json()
+    assert [a["digest"] for a in listed] == [image.digest]
 
 
 def test_repository_description_and_deletion(admin, project):

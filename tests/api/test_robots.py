@@ -143,3 +143,19 @@ def test_a_robot_creates_robots_only_within_its_own_rights(owned, registry_host)
     assert_api_error(robot.api("POST", "/robots", json=robot_body(project, ("member", "create"))), 403, "FORBIDDEN")
     child = assert_api_status(robot.api("POST", "/robots", json=robot_body(project, ("repository", "pull"))), 201).json()
     assert child["name"].startswith(f"robot${project}+")
+
+
+def test_a_robot_needs_only_the_permission_an_api_call_checks(owned, registry_host):
+    """A robot holding `artifact:list` and `repository:list` (not `project:read`) lists its
+    private project's repositories and artifacts, and nothing of another project."""
+    owner, project, _ = owned
+    push_image(owner, f"{project}/app", "v1")
+    body = robot_body(project, ("artifact", "list"), ("repository", "list"))
+    created = assert_api_status(owner.api("POST", "/robots", json=body), 201).json()
+    robot = Harbor(registry_host, created["name"], created["secret"])
+    assert_api_status(robot.api("GET", f"/projects/{project}/repositories"), 200)
+    arts = assert_api_status(robot.api("GET", f"/projects/{project}/repositories/app/artifacts"), 200).json()
+    assert [t["name"] for t in arts[0]["tags"]] == ["v1"]
+    assert_api_error(robot.api("DELETE", f"/projects/{project}/repositories/app/artifacts/v1"), 403, "FORBIDDEN")
+    other = owner.create_project()
+    assert_api_error(robot.api("GET", f"/projects/{other}/repositories"), 403, "FORBIDDEN")

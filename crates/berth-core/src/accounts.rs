@@ -416,7 +416,19 @@ impl Accounts {
         resource: ProjectResource,
         verb: Verb,
     ) -> Result<ProjectRow, CoreError> {
-        let row = self.project(who, key).await?;
+        // Only the permission asked for counts (a robot may hold `artifact:list` and not
+        // `project:read`), as Harbor's RequireProjectAccess.
+        let row = match key {
+            ProjectKey::Id(id) => self.meta.project_by_id(*id).await?,
+            ProjectKey::Name(name) => self.meta.project_by_name(name).await?,
+        };
+        let Some(row) = row else {
+            // Say "unknown" only to callers who could have known it.
+            if !who.is_account() {
+                return Err(CoreError::Unauthenticated);
+            }
+            return Err(CoreError::NotFound(format!("project {key} not found")));
+        };
         self.require(who, &row, resource, verb).await?;
         Ok(row)
     }

@@ -10,6 +10,7 @@ mod access;
 pub mod accounts;
 pub mod artifacts;
 pub mod audit;
+mod backfill;
 mod blobs;
 mod error;
 mod hashing;

@@ -95,7 +95,11 @@ impl Registry {
 
     /// Harbor's `extra_attrs` from the config blob of an image or chart (read only when
     /// small): JSON text, or `None`.
-    async fn extra_attrs(&self, parsed: &ParsedManifest, media_type: &str) -> Option<String> {
+    pub(crate) async fn extra_attrs(
+        &self,
+        parsed: &ParsedManifest,
+        media_type: &str,
+    ) -> Option<String> {
         let config = parsed.config.as_ref()?;
         if !(0..=MAX_CONFIG_READ).contains(&config.size) {
             return None;

@@ -35,6 +35,22 @@ impl PullLog {
     fn take(&self) -> Pending {
         std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner))
     }
+
+    /// Puts back what a failed write took, so the next flush writes it.
+    fn restore(&self, taken: Pending) {
+        let mut p = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        for (repo, n) in taken.repos {
+            *p.repos.entry(repo).or_default() += n;
+        }
+        for (m, at) in taken.manifests {
+            let e = p.manifests.entry(m).or_default();
+            *e = (*e).max(at);
+        }
+        for (t, at) in taken.tags {
+            let e = p.tags.entry(t).or_default();
+            *e = (*e).max(at);
+        }
+    }
 }
 
 impl Registry {
@@ -44,14 +60,17 @@ impl Registry {
         if p.repos.is_empty() {
             return Ok(());
         }
-        let repos: Vec<_> = p.repos.into_iter().collect();
-        let manifests: Vec<_> = p.manifests.into_iter().map(|(m, at)| (m.0, at)).collect();
+        let repos: Vec<_> = p.repos.iter().map(|(r, n)| (*r, *n)).collect();
+        let manifests: Vec<_> = p.manifests.iter().map(|(m, at)| (m.0, *at)).collect();
         let tags: Vec<_> = p
             .tags
-            .into_iter()
-            .map(|((repo, tag), at)| (repo, tag, at))
+            .iter()
+            .map(|((repo, tag), at)| (*repo, tag.clone(), *at))
             .collect();
-        self.meta.record_pulls(&repos, &manifests, &tags).await?;
+        if let Err(e) = self.meta.record_pulls(&repos, &manifests, &tags).await {
+            self.pulls.restore(p);
+            return Err(e.into());
+        }
         Ok(())
     }
 }

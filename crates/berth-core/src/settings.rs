@@ -69,6 +69,9 @@ pub struct ShownSetting {
 
 type Cached = Option<(Instant, Arc<Snapshot>)>;
 
+/// Bumped by every local change, so a reading that began before one is not cached after it.
+type Generation = std::sync::atomic::AtomicU64;
+
 /// The configuration service.
 #[derive(Clone)]
 pub struct Settings {
@@ -77,6 +80,7 @@ pub struct Settings {
     /// the API.
     start_values: Arc<BTreeMap<&'static str, Value>>,
     cached: Arc<RwLock<Cached>>,
+    generation: Arc<Generation>,
     audit: Audit,
 }
 
@@ -102,6 +106,7 @@ impl Settings {
             meta,
             start_values: Arc::new(values),
             cached: Arc::default(),
+            generation: Arc::default(),
             audit,
         })
     }
@@ -113,6 +118,7 @@ impl Settings {
         {
             return Ok(snap.clone());
         }
+        let began = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         let mut values = (*self.start_values).clone();
         for (name, text) in self.meta.settings().await? {
             let Some(key) = setting_key(&name) else {
@@ -126,8 +132,10 @@ impl Settings {
             }
         }
         let snap = Arc::new(Snapshot { values });
-        *self.cached.write().unwrap_or_else(PoisonError::into_inner) =
-            Some((Instant::now(), snap.clone()));
+        let mut cached = self.cached.write().unwrap_or_else(PoisonError::into_inner);
+        if self.generation.load(std::sync::atomic::Ordering::SeqCst) == began {
+            *cached = Some((Instant::now(), snap.clone()));
+        }
         Ok(snap)
     }
 
@@ -196,7 +204,12 @@ impl Settings {
             .map(|(n, v)| ((*n).to_owned(), v.to_string()))
             .collect();
         self.meta.put_settings(&rows).await?;
-        *self.cached.write().unwrap_or_else(PoisonError::into_inner) = None;
+        {
+            let mut cached = self.cached.write().unwrap_or_else(PoisonError::into_inner);
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            *cached = None;
+        }
         let names: Vec<&str> = checked.iter().map(|(n, _)| *n).collect();
         self.audit.record(
             who,

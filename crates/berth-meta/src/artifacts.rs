@@ -10,6 +10,7 @@ use crate::{MetaError, MetaStore};
 
 /// A manifest as Harbor's API shows it.
 #[derive(Debug, Clone)]
+/// `content` holds the manifest bytes when read one by one; listings fill it for indexes only.
 pub struct ArtifactRow {
     pub id: ManifestId,
     pub repository_id: RepoId,
@@ -87,6 +88,14 @@ const ARTIFACT_COLUMNS: &str = "m.id, m.repository_id, r.name, m.digest, m.media
      COALESCE(m.config_media_type, m.media_type), m.artifact_type, m.total_size, m.created_at, \
      m.pull_time, m.annotations, m.extra_attrs, m.accessory_type, m.subject_digest, m.content";
 
+/// As [`ARTIFACT_COLUMNS`], but the manifest bytes only of indexes (whose children a listing
+/// shows): a page of big image manifests does not drag their bodies along.
+const LISTING_COLUMNS: &str = "m.id, m.repository_id, r.name, m.digest, m.media_type, \
+     COALESCE(m.config_media_type, m.media_type), m.artifact_type, m.total_size, m.created_at, \
+     m.pull_time, m.annotations, m.extra_attrs, m.accessory_type, m.subject_digest, \
+     CASE WHEN m.media_type IN ('application/vnd.oci.image.index.v1+json', \
+       'application/vnd.docker.distribution.manifest.list.v2+json') THEN m.content END";
+
 fn artifact_row(r: &AnyRow) -> ArtifactRow {
     ArtifactRow {
         id: ManifestId(r.get(0)),
@@ -103,7 +112,7 @@ fn artifact_row(r: &AnyRow) -> ArtifactRow {
         extra_attrs: r.get(11),
         accessory_type: r.get(12),
         subject_digest: r.get(13),
-        content: r.get(14),
+        content: r.get::<Option<Vec<u8>>, _>(14).unwrap_or_default(),
     }
 }
 
@@ -149,8 +158,8 @@ impl MetaStore {
                 conditions.push(format!("{tagged} AND t.name = {p})"));
             }
             TagFilter::Contains(part) => {
-                let p = bind(format!("%{}%", like_escape(part)));
-                conditions.push(format!("{tagged} AND t.name LIKE {p} ESCAPE '\\')"));
+                let p = bind(format!("%{}%", like_escape(&part.to_lowercase())));
+                conditions.push(format!("{tagged} AND LOWER(t.name) LIKE {p} ESCAPE '\\')"));
             }
         }
         for label in &filter.labels {
@@ -194,7 +203,7 @@ impl MetaStore {
         let filter_sql = conditions.join(" AND ");
         let n = texts.len();
         let sql = format!(
-            "SELECT {ARTIFACT_COLUMNS} FROM manifests m JOIN repositories r ON r.id = m.repository_id \
+            "SELECT {LISTING_COLUMNS} FROM manifests m JOIN repositories r ON r.id = m.repository_id \
              WHERE {filter_sql} ORDER BY {order_sql} LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
@@ -291,7 +300,7 @@ impl MetaStore {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {ARTIFACT_COLUMNS} FROM manifests m JOIN repositories r ON r.id = m.repository_id \
+            "SELECT {LISTING_COLUMNS} FROM manifests m JOIN repositories r ON r.id = m.repository_id \
              WHERE m.repository_id = $1 AND m.accessory_type IS NOT NULL \
              AND m.subject_digest IN ({}) ORDER BY m.id",
             placeholders(2, digests.len())

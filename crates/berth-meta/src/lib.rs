@@ -14,6 +14,7 @@
 
 mod artifacts;
 mod audit;
+mod backfill;
 mod blobs;
 mod connect;
 mod error;
@@ -33,6 +34,7 @@ mod users;
 
 pub use artifacts::{ArtifactFilter, ArtifactOrder, ArtifactRow, ArtifactScope, TagFilter, TagRow};
 pub use audit::{AuditFilter, AuditRecord};
+pub use backfill::{ArtifactFacts, BareManifest};
 pub use connect::{Backend, MetaStore};
 pub use error::MetaError;
 pub use labels::{LabelFields, LabelRow};

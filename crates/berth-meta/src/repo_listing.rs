@@ -77,8 +77,8 @@ impl MetaStore {
             conditions.push(format!("r.name = ${}", texts.len()));
         }
         if let Some(part) = &filter.name_contains {
-            texts.push(format!("%{}%", like_escape(part)));
-            conditions.push(format!("r.name LIKE ${} ESCAPE '\\'", texts.len()));
+            texts.push(format!("%{}%", like_escape(&part.to_lowercase())));
+            conditions.push(format!("LOWER(r.name) LIKE ${} ESCAPE '\\'", texts.len()));
         }
         let dir = if filter.descending { "DESC" } else { "ASC" };
         let order = if filter.by_name {

@@ -36,7 +36,7 @@ impl MetaStore {
     /// How many users exist besides the first administrator (Harbor lets `auth_mode` change
     /// only while that is zero).
     pub async fn count_other_users(&self) -> Result<i64, MetaError> {
-        let row = sqlx::query("SELECT COUNT(*) FROM users WHERE id <> 1")
+        let row = sqlx::query("SELECT COUNT(*) FROM users WHERE id <> 1 AND deleted = 0")
             .fetch_one(&self.read)
             .await?;
         Ok(row.get(0))

@@ -42,7 +42,22 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         )],
     )?;
     let accounts = Accounts::new(meta.clone(), audit, settings);
-    let pull_writer = tokio::spawn(write_pulls(registry.clone()));
+    // Manifests recorded before berth kept artifact facts get them, in the background.
+    let backfill = registry.clone();
+    tokio::spawn(async move {
+        match backfill.backfill_artifacts().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                manifests = n,
+                "recorded the artifact facts of older manifests"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "recording the artifact facts of older manifests failed")
+            }
+        }
+    });
+    let stop_pulls = Arc::new(tokio::sync::Notify::new());
+    let pull_writer = tokio::spawn(write_pulls(registry.clone(), stop_pulls.clone()));
     let generated = accounts
         .bootstrap(config.admin_password.as_ref().map(|s| s.expose()))
         .await
@@ -109,9 +124,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 .await?;
         }
     }
-    pull_writer.abort();
-    if let Err(e) = registry.flush_pulls().await {
-        tracing::warn!(error = %e, "writing the last pull counts failed");
+    // The writer finishes the flush it may be in, writes what is left, and ends.
+    stop_pulls.notify_one();
+    if tokio::time::timeout(Duration::from_secs(10), pull_writer)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the pull count writer did not finish in time");
     }
     // The server dropped every handle of the audit log: its writer flushes and ends.
     if tokio::time::timeout(Duration::from_secs(10), audit_writer)
@@ -125,14 +144,20 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes pull counts and times once a second.
-async fn write_pulls(registry: Arc<Registry>) {
+/// Writes pull counts and times once a second, and once more when told to stop.
+async fn write_pulls(registry: Arc<Registry>, stop: Arc<tokio::sync::Notify>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        let stopping = tokio::select! {
+            _ = tick.tick() => false,
+            () = stop.notified() => true,
+        };
         if let Err(e) = registry.flush_pulls().await {
             tracing::warn!(error = %e, "writing pull counts failed");
+        }
+        if stopping {
+            return;
         }
     }
 }

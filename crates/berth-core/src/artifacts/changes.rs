@@ -150,71 +150,90 @@ impl Artifacts {
         let dst_name: RepoName = dst_full
             .parse()
             .map_err(|e: berth_types::ParseError| CoreError::Invalid(e.to_string()))?;
-        let tag = match &src_ref {
-            ArtifactRef::Tag(t) => Some(
-                t.parse::<Tag>()
-                    .map_err(|e| CoreError::Invalid(e.to_string()))?,
-            ),
-            ArtifactRef::Digest(_) => None,
-        };
         let digest = row.digest.clone();
-        self.copy_tree(who, &src_repo, &dst_name, row, tag.as_ref())
-            .await?;
+        self.copy_tree(who, &src_repo, &dst_name, row).await?;
         Ok(digest)
     }
 
-    /// Copies children first, then the manifest itself, linking blobs on the way.
+    /// Copies an artifact as Harbor does: children first, then the artifact with every tag
+    /// it has, then its accessories (signatures, SBOMs, referrers) with theirs; blobs are
+    /// linked on the way. A manifest already in the destination only gets its tags.
     async fn copy_tree(
         &self,
         who: &Identity,
         src: &RepositoryRow,
         dst: &RepoName,
         root: ArtifactRow,
-        root_tag: Option<&Tag>,
     ) -> Result<(), CoreError> {
-        // Depth-first order, children before parents, as a push must go.
-        let mut order: Vec<ArtifactRow> = Vec::new();
-        let mut stack = vec![(root, false)];
+        // Depth-first order, children before parents, as a push must go; an accessory right
+        // after its subject.
+        let mut order: Vec<(ArtifactRow, bool)> = Vec::new();
+        let mut stack = vec![(root, false, true)];
         let mut seen = HashSet::new();
-        while let Some((row, expanded)) = stack.pop() {
+        while let Some((row, expanded, tagged)) = stack.pop() {
             if expanded {
-                order.push(row);
+                let digest = row.digest.clone();
+                order.push((row, tagged));
+                for acc in self
+                    .meta()
+                    .accessories_of(src.id, std::slice::from_ref(&digest))
+                    .await?
+                {
+                    let parsed: berth_types::Digest = row_digest(&acc)?;
+                    if let Some(full) = self.meta().artifact_by_digest(src.id, &parsed).await?
+                        && seen.insert(full.id)
+                    {
+                        // Accessories keep their tags (cosign finds its signatures by tag).
+                        stack.push((full, true, true));
+                    }
+                }
                 continue;
             }
             if !seen.insert(row.id) {
                 continue;
             }
             let children = index_children(&row.content);
-            stack.push((row, true));
+            stack.push((row, true, tagged));
             for child in children {
                 if let Some(c) = self
                     .meta()
                     .artifact_by_digest(src.id, &child.digest)
                     .await?
                 {
-                    stack.push((c, false));
+                    stack.push((c, false, false));
                 }
             }
         }
         let dst_id = self.meta().ensure_repo(dst).await?;
         let permit = berth_auth::issue(who, Resource::Repository(dst.clone()), Action::Push);
-        let last = order.len().saturating_sub(1);
-        for (i, row) in order.into_iter().enumerate() {
+        for (row, tagged) in order {
             let blobs = self.meta().manifest_blob_digests(row.id).await?;
             self.meta().link_blobs(dst_id, &blobs).await?;
-            let reference = match (i == last, root_tag) {
-                (true, Some(tag)) => Reference::Tag(tag.clone()),
-                _ => Reference::Digest(row_digest(&row)?),
-            };
-            self.registry
-                .push_manifest(
-                    &permit,
-                    dst,
-                    &reference,
-                    Some(&row.manifest_media_type),
-                    row.content.into(),
-                )
-                .await?;
+            // By tag when it has tags (a cosign signature is known as one by its tag), else
+            // by digest.
+            let mut references = Vec::new();
+            if tagged {
+                for tag in self.meta().tags_of(&[row.id]).await? {
+                    if let Ok(tag) = tag.name.parse::<Tag>() {
+                        references.push(Reference::Tag(tag));
+                    }
+                }
+            }
+            if references.is_empty() {
+                references.push(Reference::Digest(row_digest(&row)?));
+            }
+            let body = bytes::Bytes::from(row.content);
+            for reference in references {
+                self.registry
+                    .push_manifest(
+                        &permit,
+                        dst,
+                        &reference,
+                        Some(&row.manifest_media_type),
+                        body.clone(),
+                    )
+                    .await?;
+            }
         }
         Ok(())
     }

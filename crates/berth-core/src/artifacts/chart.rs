@@ -14,6 +14,7 @@ const HELM_CHART_LAYER: &str = "application/vnd.cncf.helm.chart.content.v1.tar+g
 /// The largest chart archive read, and the largest file taken from one.
 const MAX_CHART_BYTES: usize = 16 << 20;
 const MAX_FILE_BYTES: u64 = 4 << 20;
+const MAX_INFLATED_BYTES: u64 = 64 << 20;
 
 /// An addition of an artifact: its body and content type.
 #[derive(Debug, Clone)]
@@ -25,7 +26,8 @@ pub struct Addition {
 /// The file `name` (compared case-insensitively) at the top of the chart folder of a chart
 /// archive: `mychart/values.yaml`, not a subchart's `mychart/charts/x/values.yaml`.
 fn chart_file(archive: &[u8], name: &str) -> Option<Vec<u8>> {
-    let gz = flate2::read::GzDecoder::new(archive);
+    // A cap on what is decompressed: a small archive cannot make us inflate gigabytes.
+    let gz = flate2::read::GzDecoder::new(archive).take(MAX_INFLATED_BYTES);
     let mut tar = tar::Archive::new(gz);
     for entry in tar.entries().ok()? {
         let mut entry = entry.ok()?;
