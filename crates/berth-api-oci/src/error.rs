@@ -130,7 +130,7 @@ impl From<CoreError> for OciError {
             | CoreError::Invalid(_)
             | CoreError::Precondition(_)
             | CoreError::InUse(_) => OciError::new(S::BAD_REQUEST, "UNSUPPORTED", msg),
-            CoreError::Storage(_) | CoreError::Meta(_) => {
+            CoreError::Storage(_) | CoreError::Meta(_) | CoreError::Internal(_) => {
                 // The cause goes to the log, never to the client.
                 tracing::error!(error = %msg, "internal error");
                 OciError::new(S::INTERNAL_SERVER_ERROR, "UNKNOWN", "internal server error")

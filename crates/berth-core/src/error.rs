@@ -40,6 +40,9 @@ pub enum CoreError {
     /// Refused for a reason the caller should read (Harbor's 403 with a message).
     #[error("{0}")]
     Refused(String),
+    /// Something berth stored or ran failed in a way no request can fix (a 500).
+    #[error("internal: {0}")]
+    Internal(String),
     #[error("access denied")]
     Denied,
     /// The caller did not authenticate and the operation needs it.

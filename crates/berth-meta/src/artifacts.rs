@@ -337,19 +337,6 @@ impl MetaStore {
             .collect())
     }
 
-    /// Whether an index of the repository names the digest.
-    pub async fn referenced_by_index(&self, repo: RepoId, digest: &str) -> Result<bool, MetaError> {
-        let row = sqlx::query(
-            "SELECT 1 FROM manifest_children mc JOIN manifests p ON p.id = mc.parent_id \
-             WHERE p.repository_id = $1 AND mc.child_digest = $2 LIMIT 1",
-        )
-        .bind(repo.0)
-        .bind(digest)
-        .fetch_optional(&self.read)
-        .await?;
-        Ok(row.is_some())
-    }
-
     /// The indexes of the repository that name the digest.
     pub async fn index_parents(
         &self,
@@ -449,31 +436,58 @@ impl MetaStore {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Deletes artifacts of one repository by id, with their tags and label links, in one
-    /// transaction.
-    pub async fn delete_artifacts(
+    /// Deletes an artifact and, in the same transaction, what goes with it: `rest`, parents
+    /// before children, each an accessory (deleted with its subject) or a child (deleted
+    /// only if, by then, it has no tag and no index of the repository names it). `None` when
+    /// an index names the root (checked in the transaction, so a concurrent push cannot slip
+    /// between check and delete); else how many went.
+    pub async fn delete_artifact_tree(
         &self,
         repo: RepoId,
-        ids: &[ManifestId],
-    ) -> Result<u64, MetaError> {
-        if ids.is_empty() {
-            return Ok(0);
-        }
+        root: ManifestId,
+        rest: &[(ManifestId, bool)],
+    ) -> Result<Option<u64>, MetaError> {
         let mut tx = self.write.begin().await?;
-        let sql = format!(
-            "DELETE FROM manifests WHERE repository_id = $1 AND id IN ({})",
-            placeholders(2, ids.len())
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(repo.0);
-        for id in ids {
-            query = query.bind(id.0);
-        }
-        let done = query.execute(&mut *tx).await?;
+        // First, so that on PostgreSQL pushes into this repository wait for us.
         sqlx::query("UPDATE repositories SET tag_version = tag_version + 1 WHERE id = $1")
             .bind(repo.0)
             .execute(&mut *tx)
             .await?;
+        let named = sqlx::query(
+            "SELECT 1 FROM manifests m JOIN manifest_children mc ON mc.child_digest = m.digest \
+             JOIN manifests p ON p.id = mc.parent_id \
+             WHERE m.id = $1 AND p.repository_id = $2 AND p.id <> m.id LIMIT 1",
+        )
+        .bind(root.0)
+        .bind(repo.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if named.is_some() {
+            return Ok(None);
+        }
+        let mut done = sqlx::query("DELETE FROM manifests WHERE id = $1 AND repository_id = $2")
+            .bind(root.0)
+            .bind(repo.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        for (id, accessory) in rest {
+            let sql = if *accessory {
+                "DELETE FROM manifests WHERE id = $1 AND repository_id = $2"
+            } else {
+                "DELETE FROM manifests WHERE id = $1 AND repository_id = $2 \
+                 AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = manifests.id) \
+                 AND NOT EXISTS (SELECT 1 FROM manifest_children mc \
+                   JOIN manifests p ON p.id = mc.parent_id \
+                   WHERE mc.child_digest = manifests.digest AND p.repository_id = $3)"
+            };
+            let mut q = sqlx::query(sql).bind(id.0).bind(repo.0);
+            if !*accessory {
+                q = q.bind(repo.0);
+            }
+            done += q.execute(&mut *tx).await?.rows_affected();
+        }
         tx.commit().await?;
-        Ok(done.rows_affected())
+        Ok(Some(done))
     }
 }

@@ -57,36 +57,36 @@ impl Artifacts {
         } = self
             .locate(who, at, ProjectResource::Artifact, Verb::Delete)
             .await?;
-        if self
+        let doomed = self.deletion_set(&repo, row.clone()).await?;
+        let deleted = self
             .meta()
-            .referenced_by_index(repo.id, &row.digest)
-            .await?
-        {
+            .delete_artifact_tree(repo.id, row.id, &doomed[1..])
+            .await?;
+        if deleted.is_none() {
             return Err(CoreError::InUse(
                 "the deleting artifact is referenced by others".into(),
             ));
         }
-        let doomed = self.deletion_set(&repo, row.clone()).await?;
-        self.meta().delete_artifacts(repo.id, &doomed).await?;
         let resource = format!("{name}@{}", row.digest);
         self.audit(who, Operation::Delete, "artifact", &resource, &name);
         Ok(())
     }
 
-    /// The artifact, its accessories (and theirs), and its children that nothing else keeps.
+    /// The artifact first, then its accessories (and theirs) and its untagged children,
+    /// parents before children; the deletion re-checks each child in its transaction.
     async fn deletion_set(
         &self,
         repo: &RepositoryRow,
         root: ArtifactRow,
-    ) -> Result<Vec<ManifestId>, CoreError> {
-        let mut doomed: Vec<ManifestId> = Vec::new();
+    ) -> Result<Vec<(ManifestId, bool)>, CoreError> {
+        let mut doomed: Vec<(ManifestId, bool)> = Vec::new();
         let mut seen = HashSet::new();
         let mut queue = vec![root];
         while let Some(row) = queue.pop() {
             if !seen.insert(row.id) {
                 continue;
             }
-            doomed.push(row.id);
+            doomed.push((row.id, row.accessory_type.is_some()));
             queue.extend(
                 self.meta()
                     .accessories_of(repo.id, std::slice::from_ref(&row.digest))

@@ -83,7 +83,7 @@ impl Artifacts {
             _ => return Err(missing()),
         };
         let parsed = berth_types::manifest::parse(&row.content, Some(&row.manifest_media_type))
-            .map_err(|e| CoreError::Invalid(e.to_string()))?;
+            .map_err(|e| CoreError::Internal(e.to_string()))?;
         let layer = parsed
             .layers
             .iter()
@@ -96,7 +96,7 @@ impl Artifacts {
             .ok_or_else(missing)?;
         let body = tokio::task::spawn_blocking(move || chart_file(&archive, file))
             .await
-            .map_err(|e| CoreError::Invalid(format!("reading the chart: {e}")))?
+            .map_err(|e| CoreError::Internal(format!("reading the chart: {e}")))?
             .ok_or_else(missing)?;
         Ok(Addition { content_type, body })
     }

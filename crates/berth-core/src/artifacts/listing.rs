@@ -152,7 +152,7 @@ impl Artifacts {
             row.artifact_type.as_deref().unwrap_or(""),
         );
         let parsed = berth_types::manifest::parse(&row.content, Some(&row.manifest_media_type))
-            .map_err(|e| CoreError::Invalid(e.to_string()))?;
+            .map_err(|e| CoreError::Internal(e.to_string()))?;
         let config = match (kind.as_str(), parsed.config) {
             ("IMAGE", Some(config)) => config,
             _ => {
@@ -274,5 +274,5 @@ fn is_index(media_type: &str) -> bool {
 pub(crate) fn row_digest(row: &ArtifactRow) -> Result<Digest, CoreError> {
     row.digest
         .parse()
-        .map_err(|_| CoreError::Invalid(format!("stored digest {}", row.digest)))
+        .map_err(|_| CoreError::Internal(format!("stored digest {}", row.digest)))
 }
