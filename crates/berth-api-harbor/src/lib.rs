@@ -76,8 +76,8 @@ impl utoipa::Modify for BasicAuth {
 /// the Swagger UI.
 pub fn router(state: Arc<HarborState>) -> Router {
     use handlers::{
-        artifacts, audit, configurations, icons, labels, members, projects, repositories, robots,
-        search, system, tags, users,
+        artifacts, audit, configurations, icons, immutable, labels, members, projects,
+        repositories, robots, search, system, tags, users,
     };
     use utoipa::OpenApi as _;
     use utoipa_axum::routes;
@@ -137,6 +137,8 @@ pub fn router(state: Arc<HarborState>) -> Router {
         .routes(routes!(labels::detach))
         .routes(routes!(labels::list, labels::create))
         .routes(routes!(labels::get, labels::update, labels::delete))
+        .routes(routes!(immutable::list, immutable::create))
+        .routes(routes!(immutable::update, immutable::delete))
         .routes(routes!(audit::list))
         .routes(routes!(audit::list_ext))
         .routes(routes!(audit::project))

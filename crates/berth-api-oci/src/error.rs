@@ -126,10 +126,13 @@ impl From<CoreError> for OciError {
             CoreError::Denied | CoreError::Forbidden | CoreError::Refused(_) => OciError::denied(),
             CoreError::Unauthenticated => OciError::unauthorized(),
             CoreError::NotFound(_) => OciError::new(S::NOT_FOUND, "NAME_UNKNOWN", msg),
-            CoreError::Conflict(_)
-            | CoreError::Invalid(_)
-            | CoreError::Precondition(_)
-            | CoreError::InUse(_) => OciError::new(S::BAD_REQUEST, "UNSUPPORTED", msg),
+            // An immutable tag (Harbor's 412 on /v2 too).
+            CoreError::Precondition(_) => {
+                OciError::new(S::PRECONDITION_FAILED, "PRECONDITION", msg)
+            }
+            CoreError::Conflict(_) | CoreError::Invalid(_) | CoreError::InUse(_) => {
+                OciError::new(S::BAD_REQUEST, "UNSUPPORTED", msg)
+            }
             CoreError::Storage(_) | CoreError::Meta(_) | CoreError::Internal(_) => {
                 // The cause goes to the log, never to the client.
                 tracing::error!(error = %msg, "internal error");

@@ -14,6 +14,7 @@ mod backfill;
 mod blobs;
 mod error;
 mod hashing;
+pub mod immutability;
 mod listing;
 mod logins;
 mod manifests;

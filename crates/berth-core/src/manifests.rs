@@ -52,6 +52,9 @@ impl Registry {
             ManifestKind::Index => parsed.manifests.iter().map(|m| &m.digest).collect(),
             ManifestKind::Image => Vec::new(),
         };
+        if let Some(tag) = tag {
+            self.refuse_overwrite(repo, tag).await?;
+        }
         let accessory = berth_types::artifact::accessory_of(&parsed, tag.map(Tag::as_str));
         let subject = parsed.subject.as_ref().map(|s| &s.digest);
         let config_media_type = berth_types::artifact::artifact_media_type(&parsed);
@@ -176,6 +179,20 @@ impl Registry {
         reference: &Reference,
     ) -> Result<(), CoreError> {
         check(permit, repo, Action::Delete)?;
+        let tags = match reference {
+            Reference::Tag(t) => vec![t.as_str().to_owned()],
+            Reference::Digest(_) => match self.meta.manifest(repo, reference).await? {
+                Some(row) => self
+                    .meta
+                    .tags_of(&[row.id])
+                    .await?
+                    .into_iter()
+                    .map(|t| t.name)
+                    .collect(),
+                None => Vec::new(),
+            },
+        };
+        self.refuse_immutable(repo, &tags, "deleted").await?;
         let found = match reference {
             Reference::Digest(d) => self.meta.delete_manifest(repo, d).await?,
             Reference::Tag(t) => self.meta.delete_tag(repo, t).await?,

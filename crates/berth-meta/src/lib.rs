@@ -18,6 +18,7 @@ mod backfill;
 mod blobs;
 mod connect;
 mod error;
+mod immutable;
 mod labels;
 mod manifests;
 mod members;

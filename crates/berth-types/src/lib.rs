@@ -10,6 +10,7 @@ pub mod artifact;
 mod digest;
 mod error;
 mod hasher;
+pub mod immutability;
 pub mod manifest;
 pub mod media_type;
 mod name;

@@ -75,6 +75,12 @@ SWAGGER_DEFECTS: list[tuple[str, str, int, str]] = [
     # a profile update with another user's email: the handler's uniqueness check, 409 Conflict
     # (handler/user.go UpdateUserProfile);
     ("PUT", "/users/{user_id}", 409, UNDECLARED.format(409)),
+    # a second immutability rule selecting what one already does: "immutable rule already
+    # exists", 409 (controller/immutable);
+    ("POST", "/projects/{project_name_or_id}/immutabletagrules", 409, UNDECLARED.format(409)),
+    # deleting an immutable tag: "the tag ... configured as immutable, cannot be deleted", 412
+    # (the immutable middleware in front of the handler);
+    ("DELETE", ARTIFACTS + "/{reference}/tags/{tag_name}", 412, UNDECLARED.format(412)),
     # Harbor's security middleware answers 401 to an anonymous caller on any operation that
     # needs an identity, whether or not the operation declares it (server/middleware/security).
     ("*", "*", 401, UNDECLARED.format(401)),

@@ -33,6 +33,7 @@ pub(crate) fn options(query: &BTreeMap<String, String>) -> ArtifactOptions {
         with_tag: flag(query, "with_tag", true),
         with_label: flag(query, "with_label", false),
         with_accessory: flag(query, "with_accessory", false),
+        with_immutable_status: flag(query, "with_immutable_status", false),
     }
 }
 
@@ -116,9 +117,15 @@ pub(crate) fn artifact_json(v: &ArtifactView, query: &BTreeMap<String, String>) 
         annotations: parse_json(row.annotations.as_deref()),
         references,
         addition_links,
-        tags: opts
-            .with_tag
-            .then(|| v.tags.iter().map(super::tags::tag_json).collect()),
+        tags: opts.with_tag.then(|| {
+            v.tags
+                .iter()
+                .map(|t| crate::models::Tag {
+                    immutable: v.immutable_tags.contains(&t.id),
+                    ..super::tags::tag_json(t)
+                })
+                .collect()
+        }),
         labels: opts
             .with_label
             .then(|| v.labels.iter().map(label_json).collect()),

@@ -4,6 +4,7 @@ pub(crate) mod artifacts;
 pub(crate) mod audit;
 pub(crate) mod configurations;
 pub(crate) mod icons;
+pub(crate) mod immutable;
 pub(crate) mod labels;
 pub(crate) mod members;
 pub(crate) mod projects;

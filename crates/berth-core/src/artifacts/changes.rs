@@ -44,6 +44,10 @@ impl Artifacts {
             .project(who, project, ProjectResource::Repository, Verb::Delete)
             .await?;
         let (name, repo) = self.repository(&project, repository).await?;
+        let (_, tags) = self.meta().all_tags(repo.id).await?;
+        self.registry
+            .refuse_immutable(&name, &tags, "deleted")
+            .await?;
         self.meta().delete_repository(repo.id).await?;
         self.audit(who, Operation::Delete, "repository", name.as_str(), &name);
         Ok(())
@@ -58,6 +62,17 @@ impl Artifacts {
             .locate(who, at, ProjectResource::Artifact, Verb::Delete)
             .await?;
         let doomed = self.deletion_set(&repo, row.clone()).await?;
+        let ids: Vec<ManifestId> = doomed.iter().map(|(id, _)| *id).collect();
+        let tags: Vec<String> = self
+            .meta()
+            .tags_of(&ids)
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        self.registry
+            .refuse_immutable(&name, &tags, "deleted")
+            .await?;
         let deleted = self
             .meta()
             .delete_artifact_tree(repo.id, row.id, &doomed[1..])
@@ -295,6 +310,9 @@ impl Artifacts {
             name, repo, row, ..
         } = self
             .locate(who, at, ProjectResource::Tag, Verb::Delete)
+            .await?;
+        self.registry
+            .refuse_immutable(&name, &[tag.to_owned()], "deleted")
             .await?;
         if !self
             .meta()

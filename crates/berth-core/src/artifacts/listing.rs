@@ -21,6 +21,8 @@ pub struct ArtifactOptions {
     pub with_tag: bool,
     pub with_label: bool,
     pub with_accessory: bool,
+    /// Fill each tag's `immutable` from the project's rules.
+    pub with_immutable_status: bool,
 }
 
 /// A page of artifacts to list.
@@ -178,8 +180,28 @@ impl Artifacts {
     ) -> Result<Vec<ArtifactView>, CoreError> {
         let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
         let mut tags: HashMap<_, Vec<_>> = HashMap::new();
+        let mut immutable = std::collections::HashSet::new();
         if options.with_tag {
-            for t in self.meta().tags_of(&ids).await? {
+            let all = self.meta().tags_of(&ids).await?;
+            if options.with_immutable_status
+                && let Some(first) = rows.first()
+                && let Ok(repo) = first.repository_name.parse::<berth_types::RepoName>()
+            {
+                // One project per listing: its rules once, each tag against its repository.
+                let by_repo: HashMap<_, &str> = rows
+                    .iter()
+                    .map(|r| (r.repository_id, r.repository_name.as_str()))
+                    .collect();
+                let rules = self.registry.immutable_rules(&repo).await?;
+                for t in &all {
+                    let name = by_repo.get(&t.repository_id).copied().unwrap_or_default();
+                    let short = name.split_once('/').map_or(name, |(_, r)| r);
+                    if berth_types::immutability::is_immutable(&rules, short, &t.name) {
+                        immutable.insert(t.id);
+                    }
+                }
+            }
+            for t in all {
                 tags.entry(t.artifact_id).or_default().push(t);
             }
         }
@@ -251,6 +273,7 @@ impl Artifacts {
                 };
                 ArtifactView {
                     tags: tags.remove(&row.id).unwrap_or_default(),
+                    immutable_tags: immutable.clone(),
                     labels: labels.remove(&row.id).unwrap_or_default(),
                     accessories: accessories
                         .remove(&format!("{}@{}", row.repository_id.0, row.digest))

@@ -26,8 +26,8 @@ pub use overview::{FoundRepository, Overview};
 /// The artifact use cases.
 #[derive(Clone)]
 pub struct Artifacts {
-    accounts: Accounts,
-    registry: Arc<Registry>,
+    pub(crate) accounts: Accounts,
+    pub(crate) registry: Arc<Registry>,
 }
 
 /// How the API names an artifact: by tag or by digest.
@@ -94,6 +94,8 @@ pub struct ArtifactView {
     /// Harbor's type: IMAGE, CHART, CNAB, ... or UNKNOWN.
     pub kind: String,
     pub tags: Vec<TagRow>,
+    /// Ids of the tags an immutability rule holds (filled on request).
+    pub immutable_tags: std::collections::HashSet<i64>,
     pub labels: Vec<LabelRow>,
     pub accessories: Vec<AccessoryView>,
     pub references: Vec<ReferenceView>,
@@ -104,12 +106,12 @@ impl Artifacts {
         Artifacts { accounts, registry }
     }
 
-    fn meta(&self) -> &berth_meta::MetaStore {
+    pub(crate) fn meta(&self) -> &berth_meta::MetaStore {
         self.accounts.meta()
     }
 
     /// The project, once the caller holds `verb` on `resource` there.
-    async fn project(
+    pub(crate) async fn project(
         &self,
         who: &Identity,
         project: &ProjectKey,
