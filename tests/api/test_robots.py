@@ -158,4 +158,11 @@ def test_a_robot_needs_only_the_permission_an_api_call_checks(owned, registry_ho
     assert [t["name"] for t in arts[0]["tags"]] == ["v1"]
     assert_api_error(robot.api("DELETE", f"/projects/{project}/repositories/app/artifacts/v1"), 403, "FORBIDDEN")
     other = owner.create_project()
+    push_image(owner, f"{other}/app", "v1")
     assert_api_error(robot.api("GET", f"/projects/{other}/repositories"), 403, "FORBIDDEN")
+    # The robot's own private project shows in the cross-project listings; another does not.
+    names = {r["name"] for r in robot.api("GET", "/repositories", params={"page_size": 100}).json()}
+    assert f"{project}/app" in names and f"{other}/app" not in names
+    found = robot.api("GET", "/search", params={"q": "app"}).json()["repository"]
+    assert f"{project}/app" in {r["repository_name"] for r in found}
+    assert f"{other}/app" not in {r["repository_name"] for r in found}

@@ -746,9 +746,14 @@ pub(crate) fn visible_scope(who: &Identity) -> ProjectScope {
         {
             ProjectScope::All
         }
-        Identity::Anonymous | Identity::Robot { .. } | Identity::Token(_) => {
-            ProjectScope::PublicOnly
-        }
+        Identity::Robot { permissions, .. } => ProjectScope::PublicAnd(
+            permissions
+                .iter()
+                .filter(|p| p.kind == "project")
+                .filter_map(|p| p.namespace.parse().ok())
+                .collect(),
+        ),
+        Identity::Anonymous | Identity::Token(_) => ProjectScope::PublicOnly,
         Identity::User { sysadmin: true, .. } => ProjectScope::All,
         Identity::User { id, .. } => ProjectScope::VisibleTo(*id),
     }

@@ -30,7 +30,7 @@ impl ProjectRow {
 }
 
 /// Which projects a listing shows.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum ProjectScope {
     /// Every project (system administrators).
     All,
@@ -38,6 +38,8 @@ pub enum ProjectScope {
     VisibleTo(UserId),
     /// Public projects only (anonymous callers).
     PublicOnly,
+    /// Public projects and these (a robot's namespaces); valid project names only.
+    PublicAnd(Vec<berth_types::ProjectName>),
 }
 
 /// Filters of a project listing.
@@ -77,6 +79,15 @@ pub(crate) fn scope_condition(scope: ProjectScope) -> Option<String> {
              WHERE pm.project_id = p.id AND pm.entity_type = 'u' AND pm.entity_id = {}))",
             user.0
         )),
+        ProjectScope::PublicAnd(names) if names.is_empty() => Some(PUBLIC_CONDITION.to_owned()),
+        ProjectScope::PublicAnd(names) => {
+            // A ProjectName holds only [a-z0-9._-]: safe between quotes.
+            let list: Vec<String> = names.iter().map(|n| format!("'{}'", n.as_str())).collect();
+            Some(format!(
+                "({PUBLIC_CONDITION} OR p.name IN ({}))",
+                list.join(", ")
+            ))
+        }
     }
 }
 
