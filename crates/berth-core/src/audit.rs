@@ -108,7 +108,8 @@ impl Audit {
     }
 }
 
-fn now_ms() -> i64 {
+/// The current time in Unix milliseconds.
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)

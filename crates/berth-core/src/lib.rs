@@ -19,6 +19,7 @@ mod listing;
 mod logins;
 mod manifests;
 pub mod members;
+mod project_metadata;
 mod pulls;
 mod registry;
 pub mod robots;

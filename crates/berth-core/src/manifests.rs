@@ -155,9 +155,7 @@ impl Registry {
                 Reference::Tag(t) => Some(t.as_str()),
                 Reference::Digest(_) => None,
             };
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as i64);
+            let now = crate::audit::now_ms();
             self.pulls.record(row.repository_id, row.id, tag, now);
             self.audit.record(
                 permit.identity(),

@@ -9,26 +9,13 @@ use sha2::{Digest as _, Sha256};
 
 use crate::CoreError;
 use crate::accounts::Accounts;
+use crate::audit::now_ms;
 
 /// A new session's token, for the cookie (never stored or logged).
 pub struct SessionToken(pub String);
 
 fn session_id(token: &str) -> String {
-    hex_encode(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex_encode(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 impl Accounts {

@@ -117,7 +117,7 @@ fn artifact_row(r: &AnyRow) -> ArtifactRow {
 }
 
 /// `$1, $2, ...` from `start` on, `n` of them.
-fn placeholders(start: usize, n: usize) -> String {
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
     (start..start + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()

@@ -172,16 +172,12 @@ impl MetaStore {
         if artifacts.is_empty() {
             return Ok(Vec::new());
         }
-        let list = (2..artifacts.len() + 2)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::artifacts::placeholders(1, artifacts.len());
         let sql = format!(
             "SELECT {COLUMNS}, al.manifest_id FROM artifact_labels al \
-             JOIN labels l ON l.id = al.label_id WHERE $1 = 1 AND al.manifest_id IN ({list}) \
-             ORDER BY l.name"
+             JOIN labels l ON l.id = al.label_id WHERE al.manifest_id IN ({list}) ORDER BY l.name"
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(1_i64);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for a in artifacts {
             query = query.bind(a.0);
         }
