@@ -51,6 +51,7 @@ impl From<CoreError> for ApiError {
                 ApiError::new(S::PRECONDITION_FAILED, "PRECONDITION", msg)
             }
             CoreError::Invalid(_) => ApiError::bad_request(msg),
+            CoreError::QuotaExceeded(_) => ApiError::new(S::FORBIDDEN, "DENIED", msg),
             CoreError::Refused(_) => ApiError::new(S::FORBIDDEN, "FORBIDDEN", msg),
             CoreError::InUse(_) => ApiError::new(
                 S::PRECONDITION_FAILED,

@@ -125,6 +125,7 @@ impl From<CoreError> for OciError {
             CoreError::Unsupported(_) => OciError::new(S::METHOD_NOT_ALLOWED, "UNSUPPORTED", msg),
             CoreError::Denied | CoreError::Forbidden | CoreError::Refused(_) => OciError::denied(),
             CoreError::Unauthenticated => OciError::unauthorized(),
+            CoreError::QuotaExceeded(_) => OciError::new(S::FORBIDDEN, "DENIED", msg),
             CoreError::NotFound(_) => OciError::new(S::NOT_FOUND, "NAME_UNKNOWN", msg),
             // An immutable tag (Harbor's 412 on /v2 too).
             CoreError::Precondition(_) => {

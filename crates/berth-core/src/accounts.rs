@@ -341,6 +341,12 @@ impl Accounts {
             all.insert(key.clone(), check_metadata(key, value)?);
         }
         let id = self.meta.create_project(&name, owner, &all).await?;
+        let hard = self
+            .settings
+            .snapshot()
+            .await?
+            .number("storage_per_project");
+        self.meta.create_quota(id.0, hard).await?;
         self.forget_access();
         self.audit.record(
             who,

@@ -10,6 +10,12 @@ use crate::{CoreError, Registry};
 const BATCH: i64 = 200;
 
 impl Registry {
+    /// Counts every project's storage usage again from what it holds (quotas of an older
+    /// database start at zero). Returns how many quotas changed.
+    pub async fn recount_quotas(&self) -> Result<u64, CoreError> {
+        Ok(self.meta.recount_quotas().await?)
+    }
+
     /// Backfills every manifest without artifact facts; returns how many it did.
     pub async fn backfill_artifacts(&self) -> Result<u64, CoreError> {
         let mut done = 0u64;

@@ -45,6 +45,9 @@ pub enum CoreError {
     Internal(String),
     #[error("access denied")]
     Denied,
+    /// A push would take the project past its storage quota (Harbor's message).
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// The caller did not authenticate and the operation needs it.
     #[error("unauthorized")]
     Unauthenticated,
@@ -85,6 +88,9 @@ impl From<MetaError> for CoreError {
         match e {
             MetaError::MissingBlob(d) => CoreError::ManifestBlobUnknown(d),
             MetaError::Conflict(what) => CoreError::Conflict(what.to_owned()),
+            MetaError::QuotaExceeded { adding, used, hard } => {
+                CoreError::QuotaExceeded(crate::quotas::exceeded_message(adding, used, hard))
+            }
             other => CoreError::Meta(other),
         }
     }

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use berth_auth::{Action, Permit};
 use berth_blob::{BlobError, BlobKey, ByteStream, UploadSession};
+use berth_meta::PinId;
 use berth_types::{Algorithm, Digest, DigestHasher, RepoName, UploadId, UploadPart};
 use futures::StreamExt;
 
@@ -68,11 +69,19 @@ impl Registry {
                 Err(format!("content has digest {actual}, not {expected}"))
             }
         });
-        let size = self
+        let pin = self.pin(digest).await?;
+        let stored = self
             .blobs
             .put_checked(&BlobKey::Blob(digest.clone()), hashing(body, hasher), check)
-            .await?;
-        self.meta.link_blob(repo_id, digest, size).await?;
+            .await;
+        let size = match stored {
+            Ok(size) => size,
+            Err(e) => {
+                self.meta.unpin_blob(&pin).await?;
+                return Err(e.into());
+            }
+        };
+        self.meta.link_blob(repo_id, digest, size, &pin).await?;
         Ok(size)
     }
 
@@ -227,6 +236,7 @@ impl Registry {
             )));
         }
         let key = BlobKey::Blob(digest.clone());
+        let pin = self.pin(digest).await?;
         let stored = if parts.is_empty() {
             self.blobs
                 .put(&key, Box::pin(futures::stream::empty()))
@@ -235,12 +245,19 @@ impl Registry {
         } else {
             session.compose(&parts, &key).await
         };
-        match stored {
-            Ok(()) => {}
-            Err(BlobError::NotFound) => return self.broken_session(id).await,
-            Err(e) => return Err(e.into()),
+        if let Err(e) = stored {
+            self.meta.unpin_blob(&pin).await?;
+            return match e {
+                BlobError::NotFound => self.broken_session(id).await,
+                e => Err(e.into()),
+            };
         }
-        if !self.meta.finish_upload(id, row.repo, digest, size).await? {
+        if !self
+            .meta
+            .finish_upload(id, row.repo, digest, size, &pin)
+            .await?
+        {
+            self.meta.unpin_blob(&pin).await?;
             // Cancelled, completed or grown meanwhile: the verified blob stays in storage
             // unreferenced (garbage collection removes it); the session is not acknowledged.
             return Err(CoreError::BlobUploadUnknown);
@@ -248,6 +265,21 @@ impl Registry {
         drop(session);
         self.discard_parts(id).await;
         Ok(size)
+    }
+
+    /// Pins `digest` for a write of its bytes, waiting while a sweep is deleting the blob
+    /// (which takes moments: its bytes, then its row).
+    async fn pin(&self, digest: &Digest) -> Result<PinId, CoreError> {
+        let pin = PinId(uuid::Uuid::new_v4().to_string());
+        for _ in 0..600 {
+            if self.meta.pin_blob(&pin, &digest.to_string()).await? {
+                return Ok(pin);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Err(CoreError::Internal(format!(
+            "blob {digest} stayed marked for deletion for 30 s"
+        )))
     }
 
     /// Cancels a session (DELETE).

@@ -366,15 +366,29 @@ impl MetaStore {
     /// Makes blobs available to a repository (an artifact copy): each must be known.
     pub async fn link_blobs(&self, repo: RepoId, digests: &[String]) -> Result<(), MetaError> {
         let now = crate::now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
+        let scope = crate::quotas::lock_quota(&mut tx, repo.0).await?;
         for d in digests {
+            // Only a blob no sweep has marked is taken up (a marked one is left out, and a
+            // manifest needing it is then refused, as for any missing blob).
+            if !crate::blobs::touch_blob(&mut tx, d).await? {
+                continue;
+            }
+            if let Some(scope) = &scope {
+                let size: i64 = sqlx::query("SELECT size FROM blobs WHERE digest = $1")
+                    .bind(d.clone())
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .get(0);
+                crate::quotas::charge(&mut tx, scope, d, size, true).await?;
+            }
             sqlx::query(
-                "INSERT INTO repository_blobs (repository_id, digest, created_at) \
-                 SELECT $1, digest, $2 FROM blobs WHERE digest = $3 ON CONFLICT DO NOTHING",
+                "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (repository_id, digest) DO UPDATE SET created_at = excluded.created_at",
             )
             .bind(repo.0)
-            .bind(now)
             .bind(d.clone())
+            .bind(now)
             .execute(&mut *tx)
             .await?;
         }
@@ -391,7 +405,7 @@ impl MetaStore {
         name: &str,
     ) -> Result<(), MetaError> {
         let now = crate::now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO tags (repository_id, name, manifest_id, updated_at) VALUES ($1, $2, $3, $4)",
         )
@@ -417,7 +431,7 @@ impl MetaStore {
         artifact: ManifestId,
         name: &str,
     ) -> Result<bool, MetaError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "DELETE FROM tags WHERE repository_id = $1 AND manifest_id = $2 AND name = $3",
         )
@@ -447,7 +461,7 @@ impl MetaStore {
         root: ManifestId,
         rest: &[(ManifestId, bool)],
     ) -> Result<Option<u64>, MetaError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         // First, so that on PostgreSQL pushes into this repository wait for us.
         sqlx::query("UPDATE repositories SET tag_version = tag_version + 1 WHERE id = $1")
             .bind(repo.0)
@@ -465,6 +479,7 @@ impl MetaStore {
         if named.is_some() {
             return Ok(None);
         }
+        let scope = crate::quotas::lock_quota(&mut tx, repo.0).await?;
         let mut done = sqlx::query("DELETE FROM manifests WHERE id = $1 AND repository_id = $2")
             .bind(root.0)
             .bind(repo.0)
@@ -487,6 +502,7 @@ impl MetaStore {
             }
             done += q.execute(&mut *tx).await?.rows_affected();
         }
+        crate::quotas::recount(&mut tx, scope.as_ref()).await?;
         tx.commit().await?;
         Ok(Some(done))
     }

@@ -40,7 +40,7 @@ impl MetaStore {
     /// Writes records in one transaction, many rows per statement.
     pub async fn insert_audit(&self, records: &[AuditRecord]) -> Result<(), MetaError> {
         const ROWS_PER_STATEMENT: usize = 100;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for chunk in records.chunks(ROWS_PER_STATEMENT) {
             let values: Vec<String> = (0..chunk.len())
                 .map(|i| {

@@ -10,6 +10,9 @@ pub enum MetaError {
     /// A stored value did not parse back (a digest written by an older version, say).
     #[error("corrupt metadata: {0}")]
     Corrupt(String),
+    /// The change would take a project past its storage quota (sizes in bytes).
+    #[error("quota exceeded")]
+    QuotaExceeded { adding: i64, used: i64, hard: i64 },
     /// A unique name is taken.
     #[error("{0}")]
     Conflict(&'static str),

@@ -75,7 +75,18 @@ impl MetaStore {
         tag: Option<&Tag>,
     ) -> Result<ManifestId, MetaError> {
         let now = now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
+        // The repository's row first: pushes into one repository, and garbage collection's
+        // withdrawal of unreferenced links from it, take their turns.
+        sqlx::query(
+            "UPDATE repositories SET updated_at = $1, tag_version = tag_version + $2 WHERE id = $3",
+        )
+        .bind(now)
+        .bind(i64::from(tag.is_some()))
+        .bind(repo.0)
+        .execute(&mut *tx)
+        .await?;
+        let scope = crate::quotas::lock_quota(&mut tx, repo.0).await?;
         for blob in &m.blobs {
             // An UPDATE, not a SELECT: on PostgreSQL it locks the link until this transaction
             // ends, so a concurrent blob delete cannot slip between the check and the insert.
@@ -90,6 +101,10 @@ impl MetaStore {
             if found.rows_affected() == 0 {
                 return Err(MetaError::MissingBlob((*blob).clone()));
             }
+        }
+        if let Some(scope) = &scope {
+            let size = m.content.len() as i64;
+            crate::quotas::charge(&mut tx, scope, &m.digest.to_string(), size, true).await?;
         }
         let inserted = sqlx::query(
             "INSERT INTO manifests (repository_id, digest, media_type, artifact_type, size, content, \
@@ -172,14 +187,6 @@ impl MetaStore {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query(
-            "UPDATE repositories SET updated_at = $1, tag_version = tag_version + $2 WHERE id = $3",
-        )
-        .bind(now)
-        .bind(i64::from(tag.is_some()))
-        .bind(repo.0)
-        .execute(&mut *tx)
-        .await?;
         tx.commit().await?;
         Ok(ManifestId(id))
     }
@@ -220,18 +227,20 @@ impl MetaStore {
         repo: &RepoName,
         digest: &Digest,
     ) -> Result<bool, MetaError> {
-        let mut tx = self.write.begin().await?;
-        let done = sqlx::query(
-            "DELETE FROM manifests WHERE digest = $1 \
-             AND repository_id = (SELECT id FROM repositories WHERE name = $2)",
-        )
-        .bind(digest.to_string())
-        .bind(repo.as_str())
-        .execute(&mut *tx)
-        .await?;
+        let Some(id) = self.repo_id(repo).await? else {
+            return Ok(false);
+        };
+        let mut tx = self.begin_write().await?;
+        crate::tags::bump_tag_version(&mut tx, repo).await?;
+        let scope = crate::quotas::lock_quota(&mut tx, id.0).await?;
+        let done = sqlx::query("DELETE FROM manifests WHERE digest = $1 AND repository_id = $2")
+            .bind(digest.to_string())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
         let found = done.rows_affected() > 0;
         if found {
-            crate::tags::bump_tag_version(&mut tx, repo).await?;
+            crate::quotas::recount(&mut tx, scope.as_ref()).await?;
         }
         tx.commit().await?;
         Ok(found)

@@ -111,7 +111,7 @@ impl MetaStore {
         metadata: &BTreeMap<String, String>,
     ) -> Result<ProjectId, MetaError> {
         let now = now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO projects (name, owner_id, created_at, updated_at) VALUES ($1, $2, $3, $4) \
              RETURNING id",
@@ -274,7 +274,7 @@ impl MetaStore {
         project: ProjectId,
         values: &BTreeMap<String, String>,
     ) -> Result<(), MetaError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (key, value) in values {
             sqlx::query(
                 "INSERT INTO project_metadata (project_id, name, value) VALUES ($1, $2, $3) \

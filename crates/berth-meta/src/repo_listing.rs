@@ -141,10 +141,14 @@ impl MetaStore {
     /// Deletes a repository with everything recorded in it (its blobs stay in storage for
     /// garbage collection).
     pub async fn delete_repository(&self, id: RepoId) -> Result<bool, MetaError> {
+        let mut tx = self.begin_write().await?;
+        let scope = crate::quotas::lock_quota(&mut tx, id.0).await?;
         let done = sqlx::query("DELETE FROM repositories WHERE id = $1")
             .bind(id.0)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
+        crate::quotas::recount(&mut tx, scope.as_ref()).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -155,7 +159,7 @@ impl MetaStore {
         manifests: &[(i64, i64)],
         tags: &[(RepoId, String, i64)],
     ) -> Result<(), MetaError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (repo, n) in repos {
             sqlx::query("UPDATE repositories SET pull_count = pull_count + $1 WHERE id = $2")
                 .bind(*n)

@@ -15,7 +15,7 @@ impl MetaStore {
         expires_at: i64,
     ) -> Result<(), MetaError> {
         let now = now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(now)
             .execute(&mut *tx)

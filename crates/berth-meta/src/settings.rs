@@ -16,7 +16,7 @@ impl MetaStore {
     /// Sets several keys in one transaction.
     pub async fn put_settings(&self, values: &[(String, String)]) -> Result<(), MetaError> {
         let now = now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (name, value) in values {
             sqlx::query(
                 "INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3) \

@@ -6,7 +6,7 @@ use crate::{MetaError, MetaStore};
 impl MetaStore {
     /// Removes a tag (the manifest stays). True when the tag existed.
     pub async fn delete_tag(&self, repo: &RepoName, tag: &Tag) -> Result<bool, MetaError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "DELETE FROM tags WHERE name = $1 \
              AND repository_id = (SELECT id FROM repositories WHERE name = $2)",

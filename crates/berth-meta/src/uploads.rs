@@ -1,7 +1,8 @@
 use berth_types::{Digest, RepoId, RepoName, UploadId, UploadPart};
 use sqlx::Row;
 
-use crate::blobs::insert_blob_and_link;
+use crate::blobs::{insert_blob_and_link, unpin};
+use crate::gc::PinId;
 use crate::{MetaError, MetaStore, now_ms};
 
 /// An upload session: its repository and the bytes received so far.
@@ -83,7 +84,7 @@ impl MetaStore {
         part: &UploadPart,
     ) -> Result<bool, MetaError> {
         let (offset, size) = (part.offset, part.size);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let moved = sqlx::query(
             "UPDATE uploads SET size = $1, updated_at = $2 WHERE id = $3 AND size = $4",
         )
@@ -109,17 +110,20 @@ impl MetaStore {
         Ok(true)
     }
 
-    /// Ends a session whose content is now the verified blob `digest`: records the blob,
-    /// links it to the repository and forgets the session, in one transaction. False (and
-    /// nothing recorded) when the session is gone or has grown since it was verified.
+    /// Ends a session whose content is now the verified blob `digest` (written under
+    /// `pin`): records the blob, links it to the repository (charged to its project's
+    /// quota), forgets the session and drops the pin, in one transaction. False (and
+    /// nothing recorded) when the session is gone or has grown since it was verified. On
+    /// [`MetaError::QuotaExceeded`] the session ends and the blob is recorded unlinked.
     pub async fn finish_upload(
         &self,
         id: &UploadId,
         repo: RepoId,
         digest: &Digest,
         size: u64,
+        pin: &PinId,
     ) -> Result<bool, MetaError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let ended = sqlx::query("DELETE FROM uploads WHERE id = $1 AND size = $2")
             .bind(id.as_str())
             .bind(size as i64)
@@ -128,7 +132,17 @@ impl MetaStore {
         if ended.rows_affected() == 0 {
             return Ok(false);
         }
-        insert_blob_and_link(&mut tx, repo, digest, size).await?;
+        match insert_blob_and_link(&mut tx, repo, digest, size).await {
+            Ok(()) => {}
+            Err(e @ MetaError::QuotaExceeded { .. }) => {
+                drop(tx);
+                self.delete_upload(id).await?;
+                self.record_unlinked(digest, size, pin).await?;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        }
+        unpin(&mut tx, pin).await?;
         tx.commit().await?;
         Ok(true)
     }

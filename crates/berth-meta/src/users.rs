@@ -175,7 +175,7 @@ impl MetaStore {
     /// Deletes a user: the row stays, renamed `<name>#<id>`, without password, memberships or
     /// administrator flag. False when the user does not exist.
     pub async fn delete_user(&self, id: UserId) -> Result<bool, MetaError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE users SET deleted = 1, sysadmin = 0, password_hash = NULL, \
              username = username || '#' || CAST(id AS TEXT), email = email || '#' || CAST(id AS TEXT), \

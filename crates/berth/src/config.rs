@@ -65,6 +65,9 @@ pub struct Config {
     /// The URL clients reach berth at (`BERTH_EXTERNAL_URL`, as `https://registry.example`);
     /// default: the host each request names.
     pub external_url: Option<String>,
+    /// Garbage collection's grace window in hours: blobs and links touched within it are
+    /// never collected (`BERTH_GC_TIME_WINDOW_HOURS`; 0 allowed).
+    pub gc_time_window_hours: u64,
 }
 
 impl Default for Config {
@@ -84,6 +87,7 @@ impl Default for Config {
             token_expiration: 30,
             token_key_file: None,
             external_url: None,
+            gc_time_window_hours: 2,
         }
     }
 }

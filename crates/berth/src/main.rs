@@ -2,6 +2,7 @@
 
 mod admin;
 mod config;
+mod gc;
 mod logging;
 mod serve;
 mod storage_url;
@@ -40,6 +41,9 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Collect garbage now: delete untagged artifacts and the blobs nothing references
+    /// (safe while the server runs).
+    Gc(gc::GcArgs),
     /// Operator tasks on the database (a locked-out administrator, say).
     Admin {
         #[command(subcommand)]
@@ -59,6 +63,7 @@ fn main() -> anyhow::Result<()> {
         match cli.command {
             Command::Serve => serve::run(config).await,
             Command::Admin { command } => admin::run(config, command).await,
+            Command::Gc(args) => gc::run(config, args).await,
             Command::Migrate => {
                 let meta = berth_meta::MetaStore::connect(&config.database_url(), 1).await?;
                 meta.close().await;

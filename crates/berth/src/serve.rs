@@ -55,6 +55,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 tracing::warn!(error = %e, "recording the artifact facts of older manifests failed")
             }
         }
+        // Quotas of an older database (or any drift) are counted again from the rows.
+        match backfill.recount_quotas().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(projects = n, "recounted project quotas"),
+            Err(e) => tracing::warn!(error = %e, "recounting project quotas failed"),
+        }
     });
     let stop_pulls = Arc::new(tokio::sync::Notify::new());
     let pull_writer = tokio::spawn(write_pulls(registry.clone(), stop_pulls.clone()));

@@ -153,6 +153,47 @@ class BerthServer:
         self.kill()
         raise AssertionError(f"berth did not answer GET /v2/ within {timeout}s:\n{self.log_tail()}")
 
+    def env(self) -> dict:
+        """The environment berth runs with against this server's data, database and storage."""
+        env = dict(os.environ)
+        env.update(
+            BERTH_ADDR=self.host or "127.0.0.1:0",
+            BERTH_DATA_DIR=str(self.data_dir),
+            BERTH_DATABASE_URL=self.backend.database_url,
+            BERTH_STORAGE_URL=self.backend.storage_url,
+        )
+        env.pop("BERTH_CONFIG", None)
+        return env
+
+    def command(self, *args: str, timeout: float = 300, **env) -> subprocess.CompletedProcess:
+        """Runs `berth <args>` against this server's backend (it may be running)."""
+        full = self.env()
+        full.update(env)
+        return subprocess.run([str(berth_binary()), *args], env=full, capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+
+    def stored_blobs(self) -> set[str]:
+        """Digests of the blobs in storage (`blobs/<alg>/<xx>/<hex>`), read from storage itself."""
+        url = self.backend.storage_url
+        keys: list[str] = []
+        if url.startswith("s3://"):
+            import boto3
+
+            parts = urlsplit(url)
+            query = parse_qs(parts.query)
+            client = boto3.client("s3", endpoint_url=query["endpoint"][0],
+                                  region_name=query.get("region", ["us-east-1"])[0])
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=parts.netloc, Prefix="blobs/"):
+                keys += [o["Key"] for o in page.get("Contents", [])]
+        else:
+            root = Path(url)
+            keys = [str(p.relative_to(root)) for p in (root / "blobs").glob("*/*/*") if p.is_file()]
+        found = set()
+        for key in keys:
+            _, alg, _, hexpart = key.split("/")
+            found.add(f"{alg}:{hexpart}")
+        return found
+
     def stop(self, timeout: float = 60) -> int:
         """SIGTERM and wait: a graceful stop. Returns the exit code."""
         assert self.proc is not None, "berth is not running"

@@ -89,7 +89,7 @@ impl Artifacts {
 
     /// The artifact first, then its accessories (and theirs) and its untagged children,
     /// parents before children; the deletion re-checks each child in its transaction.
-    async fn deletion_set(
+    pub(crate) async fn deletion_set(
         &self,
         repo: &RepositoryRow,
         root: ArtifactRow,
