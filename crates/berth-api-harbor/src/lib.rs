@@ -76,7 +76,7 @@ impl utoipa::Modify for BasicAuth {
 /// the Swagger UI.
 pub fn router(state: Arc<HarborState>) -> Router {
     use handlers::{
-        artifacts, audit, configurations, icons, immutable, labels, members, projects,
+        artifacts, audit, configurations, icons, immutable, labels, members, projects, quotas,
         repositories, robots, search, system, tags, users,
     };
     use utoipa::OpenApi as _;
@@ -142,6 +142,8 @@ pub fn router(state: Arc<HarborState>) -> Router {
         .routes(routes!(audit::list))
         .routes(routes!(audit::list_ext))
         .routes(routes!(audit::project))
+        .routes(routes!(quotas::list))
+        .routes(routes!(quotas::get, quotas::update))
         .split_for_parts();
     let swagger = utoipa_swagger_ui::SwaggerUi::new(SWAGGER_UI_PATH).url(OPENAPI_PATH, doc);
     let key = state.csrf.clone();

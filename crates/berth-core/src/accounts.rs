@@ -42,7 +42,7 @@ pub struct Accounts {
     /// (`None`: no such project), and a user's role on a project.
     projects: std::sync::Arc<TtlCache<String, Option<(ProjectId, bool)>>>,
     roles: std::sync::Arc<TtlCache<(ProjectId, UserId), Option<berth_types::Role>>>,
-    audit: Audit,
+    pub(crate) audit: Audit,
     settings: Settings,
 }
 

@@ -8,6 +8,7 @@ pub(crate) mod immutable;
 pub(crate) mod labels;
 pub(crate) mod members;
 pub(crate) mod projects;
+pub(crate) mod quotas;
 pub(crate) mod repositories;
 pub(crate) mod robots;
 pub(crate) mod search;

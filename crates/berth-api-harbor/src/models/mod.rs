@@ -4,9 +4,11 @@
 mod accounts;
 mod artifacts;
 mod projects;
+mod quotas;
 mod system;
 
 pub(crate) use accounts::*;
 pub(crate) use artifacts::*;
 pub(crate) use projects::*;
+pub(crate) use quotas::*;
 pub(crate) use system::*;
