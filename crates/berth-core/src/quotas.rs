@@ -31,18 +31,6 @@ pub fn human_bytes(n: i64) -> String {
     format!("{text} {}", UNITS[unit])
 }
 
-#[cfg(test)]
-mod tests {
-    use super::human_bytes;
-
-    #[test]
-    fn sizes_read_like_harbor() {
-        assert_eq!(human_bytes(512), "512 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(2 * 1024 * 1024 * 1024), "2 GiB");
-    }
-}
-
 /// The largest limit Harbor accepts: 1024 TiB.
 pub const MAX_STORAGE: i64 = 1024 * 1024 * 1024 * 1024 * 1024;
 
@@ -96,5 +84,17 @@ impl Accounts {
             None,
             true,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_bytes;
+
+    #[test]
+    fn sizes_read_like_harbor() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(2 * 1024 * 1024 * 1024), "2 GiB");
     }
 }
