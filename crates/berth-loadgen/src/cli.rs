@@ -57,6 +57,9 @@ pub enum Scenario {
     Catalog,
     /// Harbor's artifact listing: a page of 100 of many artifacts (berth and Harbor only).
     Artifacts,
+    /// Garbage collection of many unreferenced blobs, by the command in --gc-command
+    /// (not part of `all`).
+    Gc,
     /// Only read the server's memory (needs --pid).
     Memory,
 }
@@ -153,6 +156,12 @@ pub struct RunArgs {
     /// Artifacts of the artifact-listing repository [10000; quick 1000].
     #[arg(long)]
     pub artifacts: Option<usize>,
+    /// Unreferenced blobs the gc scenario uploads [100000; quick 5000].
+    #[arg(long)]
+    pub gc_blobs: Option<usize>,
+    /// The registry's garbage collector, run by `sh -c` in the gc scenario.
+    #[arg(long)]
+    pub gc_command: Option<String>,
     /// Repositories of the catalog scenario [2000; quick 200].
     #[arg(long)]
     pub repos: Option<usize>,

@@ -3,6 +3,7 @@
 mod artifacts;
 mod catalog;
 mod download;
+mod gc;
 mod listing;
 mod manifest;
 mod push;
@@ -49,6 +50,7 @@ pub async fn run(ctx: &mut Ctx, scenario: Scenario) -> anyhow::Result<Vec<Measur
         Scenario::Tags => tags::run(ctx).await,
         Scenario::Catalog => catalog::run(ctx).await,
         Scenario::Artifacts => artifacts::run(ctx).await,
+        Scenario::Gc => gc::run(ctx).await,
         Scenario::All | Scenario::Manifest | Scenario::Memory => Ok(Vec::new()),
     }
 }
