@@ -30,11 +30,11 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<Vec<Measurement>> {
 
     eprintln!("gc: running {command}");
     let probe = Probe::start(ctx.pid);
-    let out = tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(&command)
-        .output()
-        .await?;
+    let cmd = command.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("sh").arg("-c").arg(cmd).output()
+    })
+    .await??;
     let spent = probe.finish();
     anyhow::ensure!(
         out.status.success(),
