@@ -259,15 +259,20 @@ impl MetaStore {
         batch: &[(String, i64)],
         cutoff: i64,
     ) -> Result<Vec<String>, MetaError> {
-        let which: Vec<String> = (0..batch.len())
+        // `digest IN (...)` finds the rows by primary key; the pairs then check each version.
+        let n = batch.len();
+        let keys: Vec<String> = (0..n).map(|i| format!("${}", 3 + 2 * n + i)).collect();
+        let which: Vec<String> = (0..n)
             .map(|i| format!("(digest = ${} AND version = ${})", 3 + 2 * i, 4 + 2 * i))
             .collect();
         let sql = format!(
-            "UPDATE blobs SET status = 'deleting' WHERE ({}) AND status = 'none' AND updated_at < $1 \
+            "UPDATE blobs SET status = 'deleting' WHERE digest IN ({}) AND ({}) \
+             AND status = 'none' AND updated_at < $1 \
              AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = blobs.digest) \
              AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb WHERE mb.digest = blobs.digest) \
              AND NOT EXISTS (SELECT 1 FROM blob_pins p WHERE p.digest = blobs.digest AND p.created_at > $2) \
              RETURNING digest",
+            keys.join(", "),
             which.join(" OR ")
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -275,6 +280,9 @@ impl MetaStore {
             .bind(now_ms() - PIN_LIFETIME_MS);
         for (digest, version) in batch {
             q = q.bind(digest.clone()).bind(*version);
+        }
+        for (digest, _) in batch {
+            q = q.bind(digest.clone());
         }
         let mut tx = self.begin_serial().await?;
         let rows = q.fetch_all(&mut *tx).await?;
