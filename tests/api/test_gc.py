@@ -206,3 +206,30 @@ def test_pushes_racing_gc_never_lose_a_committed_manifest(berth_server):
         pull_all(admin, repo, digest, type("I", (), {"manifest": body, "config": config, "layers": layers})())
         expected |= {sha256(b) for b in [config, *layers]}
     assert berth_server.stored_blobs() == expected
+
+
+def test_a_gc_killed_mid_sweep_loses_nothing_and_the_next_run_finishes(berth_server):
+    import subprocess
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from berth_api.server import berth_binary
+
+    admin = Harbor(berth_server.start(), "admin", admin_password())
+    project = admin.create_project()
+    live = push_image(admin, f"{project}/app", "v1", layer_count=2)
+    orphans = [random_bytes(64) for _ in range(3000)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda b: admin.push_blob(f"{project}/junk", b), orphans))
+    env = berth_server.env()
+    env["BERTH_GC_TIME_WINDOW_HOURS"] = "0"
+    proc = subprocess.Popen([str(berth_binary()), "gc", "--json", "--workers", "1"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.4)
+    proc.kill()
+    proc.wait()
+    pull_all(admin, f"{project}/app", "v1", live)
+    report = gc(berth_server)
+    assert report["purged_blobs"] <= len(orphans)
+    pull_all(admin, f"{project}/app", "v1", live)
+    assert berth_server.stored_blobs() == {sha256(b) for b in [live.config, *live.layers]}
