@@ -98,6 +98,9 @@ pub(crate) async fn charge(
     size: i64,
     enforce: bool,
 ) -> Result<(), MetaError> {
+    if size == 0 {
+        return Ok(());
+    }
     let held = sqlx::query(
         "SELECT 1 FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id \
          WHERE rb.digest = $1 AND substr(r.name, 1, CAST($2 AS INTEGER)) = $3 \
@@ -109,7 +112,7 @@ pub(crate) async fn charge(
     .bind(&scope.prefix)
     .fetch_optional(&mut **tx)
     .await?;
-    if held.is_some() || size == 0 {
+    if held.is_some() {
         return Ok(());
     }
     let added = sqlx::query(

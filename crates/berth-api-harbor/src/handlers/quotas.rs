@@ -50,6 +50,13 @@ fn order(sort: Option<&String>) -> QuotaOrder {
     }
 }
 
+/// A quota id from the path (parsed here, not by the extractor, so an anonymous caller
+/// gets 401 before any input check).
+fn quota_id(who: &berth_auth::Identity, raw: &str) -> Result<i64, ApiError> {
+    raw.parse()
+        .map_err(|_| bad_input(who, "id must be an integer".into()))
+}
+
 /// `GET /quotas?reference=project&reference_id=&sort=`.
 #[utoipa::path(get, path = "/api/v2.0/quotas", tag = "quota", operation_id = "listQuotas",
     responses((status = 200, body = Vec<Quota>), (status = 401, body = Errors), (status = 403, body = Errors)))]
@@ -91,9 +98,7 @@ pub(crate) async fn get(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = id
-        .parse::<i64>()
-        .map_err(|_| bad_input(&who, "id must be an integer".into()))?;
+    let id = quota_id(&who, &id)?;
     Ok(json(&quota_json(&state.accounts.quota(&who, id).await?)))
 }
 
@@ -107,9 +112,7 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let id = id
-        .parse::<i64>()
-        .map_err(|_| bad_input(&who, "id must be an integer".into()))?;
+    let id = quota_id(&who, &id)?;
     let req: QuotaUpdateReq = json_body(&who, &body)?;
     state.accounts.set_quota(&who, id, req.hard.storage).await?;
     Ok(empty(StatusCode::OK))
