@@ -67,6 +67,22 @@ impl From<CoreError> for ApiError {
     }
 }
 
+impl From<berth_jobs::JobError> for ApiError {
+    fn from(e: berth_jobs::JobError) -> ApiError {
+        use StatusCode as S;
+        use berth_jobs::JobError as J;
+        match e {
+            J::Invalid(m) => ApiError::bad_request(m),
+            J::NotFound(m) => ApiError::new(S::NOT_FOUND, "NOT_FOUND", m),
+            J::Conflict(m) => ApiError::new(S::CONFLICT, "CONFLICT", m),
+            J::Unsupported(m) => ApiError::new(S::UNPROCESSABLE_ENTITY, "UNPROCESSABLE_ENTITY", m),
+            J::Core(e) => e.into(),
+            J::Meta(e) => CoreError::from(e).into(),
+            J::Stopped => CoreError::Internal("a job stopped".into()).into(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = crate::models::Errors {

@@ -28,6 +28,8 @@ pub struct HarborState {
     pub accounts: Accounts,
     pub artifacts: Artifacts,
     pub registry: Arc<Registry>,
+    /// The job service (GC, audit log purge, schedules).
+    pub jobs: berth_jobs::Jobs,
     /// The URL clients reach berth at, when configured (else taken from each request).
     pub external_url: Option<String>,
     /// Whether berth serves TLS itself.
@@ -76,8 +78,9 @@ impl utoipa::Modify for BasicAuth {
 /// the Swagger UI.
 pub fn router(state: Arc<HarborState>) -> Router {
     use handlers::{
-        artifacts, audit, configurations, icons, immutable, labels, members, projects, quotas,
-        repositories, robots, search, system, tags, users,
+        artifacts, audit, configurations, gc, icons, immutable, jobservice, labels, members,
+        projects, purge_audit, quotas, repositories, robots, schedules, search, system, tags,
+        users,
     };
     use utoipa::OpenApi as _;
     use utoipa_axum::routes;
@@ -144,6 +147,30 @@ pub fn router(state: Arc<HarborState>) -> Router {
         .routes(routes!(audit::project))
         .routes(routes!(quotas::list))
         .routes(routes!(quotas::get, quotas::update))
+        .routes(routes!(gc::list))
+        .routes(routes!(gc::get, gc::stop))
+        .routes(routes!(gc::log))
+        .routes(routes!(
+            gc::get_schedule,
+            gc::create_schedule,
+            gc::update_schedule
+        ))
+        .routes(routes!(purge_audit::list))
+        .routes(routes!(purge_audit::get, purge_audit::stop))
+        .routes(routes!(purge_audit::log))
+        .routes(routes!(
+            purge_audit::get_schedule,
+            purge_audit::create_schedule,
+            purge_audit::update_schedule
+        ))
+        .routes(routes!(schedules::list))
+        .routes(routes!(schedules::paused))
+        .routes(routes!(jobservice::pools))
+        .routes(routes!(jobservice::workers))
+        .routes(routes!(jobservice::stop_job))
+        .routes(routes!(jobservice::job_log))
+        .routes(routes!(jobservice::queues))
+        .routes(routes!(jobservice::queue_action))
         .split_for_parts();
     let swagger = utoipa_swagger_ui::SwaggerUi::new(SWAGGER_UI_PATH).url(OPENAPI_PATH, doc);
     let key = state.csrf.clone();

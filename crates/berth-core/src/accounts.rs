@@ -642,7 +642,7 @@ pub(crate) fn visible_scope(who: &Identity) -> ProjectScope {
     }
 }
 
-pub(crate) fn require_sysadmin(who: &Identity) -> Result<(), CoreError> {
+pub fn require_sysadmin(who: &Identity) -> Result<(), CoreError> {
     match who {
         Identity::User { sysadmin: true, .. } => Ok(()),
         Identity::User { .. } => Err(CoreError::Forbidden),

@@ -190,3 +190,58 @@ impl MetaStore {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 }
+
+impl MetaStore {
+    /// Deletes (or, dry, counts) audit records older than `before` (Unix milliseconds)
+    /// whose event (`<operation>_<resource type>`, Harbor's event names) is one of
+    /// `events`, or any event when `events` is `None`. Deletes in batches, so a large purge
+    /// never holds the write lock for long. Returns how many.
+    pub async fn purge_audit(
+        &self,
+        before: i64,
+        events: Option<&[String]>,
+        dry_run: bool,
+    ) -> Result<u64, MetaError> {
+        const BATCH: i64 = 10_000;
+        let mut filter = String::from("op_time < $1");
+        if let Some(events) = events {
+            if events.is_empty() {
+                return Ok(0);
+            }
+            let marks: Vec<String> = (0..events.len()).map(|i| format!("${}", i + 2)).collect();
+            filter.push_str(&format!(
+                " AND (operation || '_' || resource_type) IN ({})",
+                marks.join(", ")
+            ));
+        }
+        let events = events.unwrap_or_default();
+        if dry_run {
+            let sql = format!("SELECT COUNT(*) FROM audit_logs WHERE {filter}");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(before);
+            for e in events {
+                q = q.bind(e);
+            }
+            let n: i64 = q.fetch_one(&self.read).await?.get(0);
+            return Ok(u64::try_from(n).unwrap_or(0));
+        }
+        let limit = format!("${}", events.len() + 2);
+        let sql = format!(
+            "DELETE FROM audit_logs WHERE id IN \
+             (SELECT id FROM audit_logs WHERE {filter} ORDER BY id LIMIT {limit})"
+        );
+        let mut purged = 0;
+        loop {
+            let mut tx = self.begin_write().await?;
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(before);
+            for e in events {
+                q = q.bind(e);
+            }
+            let done = q.bind(BATCH).execute(&mut *tx).await?;
+            tx.commit().await?;
+            purged += done.rows_affected();
+            if done.rows_affected() < BATCH as u64 {
+                return Ok(purged);
+            }
+        }
+    }
+}

@@ -20,6 +20,7 @@ mod connect;
 mod error;
 mod gc;
 mod immutable;
+mod jobs;
 mod labels;
 mod manifests;
 mod members;
@@ -41,6 +42,10 @@ pub use backfill::{ArtifactFacts, BareManifest};
 pub use connect::{Backend, MetaStore};
 pub use error::MetaError;
 pub use gc::{GcBlob, GcSnapshot, PIN_LIFETIME_MS, PinId, UntaggedArtifact};
+pub use jobs::{
+    ClaimedTask, ExecutionRow, Heartbeat, NewExecution, PoolRow, QueueRow, ScheduleRow, TaskEnd,
+    TaskRow,
+};
 pub use labels::{LabelFields, LabelRow};
 pub use manifests::{ManifestRow, NewManifest, ReferrerRow};
 pub use members::MemberRow;

@@ -11,6 +11,7 @@ mod digest;
 mod error;
 mod hasher;
 pub mod immutability;
+pub mod jobs;
 pub mod manifest;
 pub mod media_type;
 mod name;

@@ -68,6 +68,11 @@ pub struct Config {
     /// Garbage collection's grace window in hours: blobs and links touched within it are
     /// never collected (`BERTH_GC_TIME_WINDOW_HOURS`; 0 allowed).
     pub gc_time_window_hours: u64,
+    /// Jobs (GC, purge, retention) this node runs at once (`BERTH_JOB_WORKERS`).
+    pub job_workers: usize,
+    /// Seconds a node holds a running job without renewing its lease; a job whose node
+    /// died runs again (or fails) this long after (`BERTH_JOB_LEASE_SECONDS`).
+    pub job_lease_seconds: u64,
 }
 
 impl Default for Config {
@@ -88,6 +93,8 @@ impl Default for Config {
             token_key_file: None,
             external_url: None,
             gc_time_window_hours: 2,
+            job_workers: 4,
+            job_lease_seconds: 30,
         }
     }
 }

@@ -83,8 +83,24 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tokens: berth_auth::token::TokenKeys::new(&key).map_err(anyhow::Error::msg)?,
         tls: config.tls_cert.is_some(),
     });
+    let artifacts = berth_core::artifacts::Artifacts::new(accounts.clone(), registry.clone());
+    let jobs = berth_jobs::Jobs::new(
+        meta.clone(),
+        berth_jobs::kinds::Kinds::default()
+            .with(berth_jobs::kinds::GcJob {
+                artifacts: artifacts.clone(),
+                window: Duration::from_secs(config.gc_time_window_hours * 3600),
+            })
+            .with(berth_jobs::kinds::PurgeAuditJob { meta: meta.clone() }),
+        berth_jobs::JobOptions {
+            workers: config.job_workers.clamp(1, 64),
+            lease: Duration::from_secs(config.job_lease_seconds.max(1)),
+        },
+    );
+    let job_loops = jobs.spawn();
     let harbor = Arc::new(HarborState {
-        artifacts: berth_core::artifacts::Artifacts::new(accounts.clone(), registry.clone()),
+        artifacts,
+        jobs,
         accounts,
         registry: registry.clone(),
         external_url: config.external_url.clone(),
@@ -130,6 +146,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 .await?;
         }
     }
+    // Jobs still running keep their lease until it runs out; another node (or this one,
+    // restarted) takes them back then.
+    job_loops.shutdown().await;
     // The writer finishes the flush it may be in, writes what is left, and ends.
     stop_pulls.notify_one();
     if tokio::time::timeout(Duration::from_secs(10), pull_writer)

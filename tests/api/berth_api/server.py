@@ -95,6 +95,19 @@ class Backend:
             self.cleanups.append(drop_bucket)
         return url
 
+    def sql(self, statement: str) -> None:
+        """Runs one statement on the database directly (tests that need rows no API makes,
+        such as audit records from long ago)."""
+        url = self.database_url
+        if url.startswith(("postgres://", "postgresql://")):
+            _psql(url, statement)
+            return
+        import sqlite3
+
+        path = url.removeprefix("sqlite://").split("?")[0]
+        with sqlite3.connect(path, timeout=30) as db:
+            db.execute(statement)
+
     def close(self) -> list[str]:
         """Removes what was created; returns the problems instead of raising them."""
         problems = []
@@ -119,6 +132,23 @@ class BerthServer:
         self.backend = Backend(self.data_dir)
         self.proc: subprocess.Popen | None = None
         self.host = ""
+        # Settings every start of this server gets (BERTH_* variables).
+        self.settings: dict[str, str] = {}
+        self.is_sibling = False
+
+    def sibling(self) -> "BerthServer":
+        """Another node on the same data directory, database and storage (its own log and
+        port); closing it leaves the shared backend alone."""
+        other = BerthServer.__new__(BerthServer)
+        other.workdir = self.workdir
+        other.data_dir = self.data_dir
+        other.log_path = self.workdir / f"berth-sibling-{free_port()}.log"
+        other.backend = self.backend
+        other.proc = None
+        other.host = ""
+        other.settings = dict(self.settings)
+        other.is_sibling = True
+        return other
 
     def start(self, timeout: float = 60) -> str:
         assert self.proc is None, "berth is already running"
@@ -131,6 +161,7 @@ class BerthServer:
             BERTH_DATABASE_URL=self.backend.database_url,
             BERTH_STORAGE_URL=self.backend.storage_url,
         )
+        env.update(self.settings)
         env.pop("BERTH_CONFIG", None)
         with open(self.log_path, "ab") as log:
             log.write(f"\n===== berth start on {self.host} =====\n".encode())
@@ -224,4 +255,4 @@ class BerthServer:
 
     def close(self) -> list[str]:
         self.kill()
-        return self.backend.close()
+        return [] if self.is_sibling else self.backend.close()

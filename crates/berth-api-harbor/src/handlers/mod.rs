@@ -3,14 +3,20 @@
 pub(crate) mod artifacts;
 pub(crate) mod audit;
 pub(crate) mod configurations;
+pub(crate) mod execution_api;
+pub(crate) mod executions;
+pub(crate) mod gc;
 pub(crate) mod icons;
 pub(crate) mod immutable;
+pub(crate) mod jobservice;
 pub(crate) mod labels;
 pub(crate) mod members;
 pub(crate) mod projects;
+pub(crate) mod purge_audit;
 pub(crate) mod quotas;
 pub(crate) mod repositories;
 pub(crate) mod robots;
+pub(crate) mod schedules;
 pub(crate) mod search;
 pub(crate) mod sessions;
 pub(crate) mod system;
@@ -83,6 +89,16 @@ pub(crate) async fn request_id(req: Request, next: Next) -> Response {
         });
     let mut resp = next.run(req).await;
     resp.headers_mut().insert(REQUEST_ID, id);
+    resp
+}
+
+/// A 200 answer with a plain-text body (job logs).
+pub(crate) fn text(body: String) -> Response {
+    let mut resp = body.into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     resp
 }
 

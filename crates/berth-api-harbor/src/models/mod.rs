@@ -3,12 +3,14 @@
 
 mod accounts;
 mod artifacts;
+mod jobs;
 mod projects;
 mod quotas;
 mod system;
 
 pub(crate) use accounts::*;
 pub(crate) use artifacts::*;
+pub(crate) use jobs::*;
 pub(crate) use projects::*;
 pub(crate) use quotas::*;
 pub(crate) use system::*;

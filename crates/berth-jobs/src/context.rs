@@ -1,0 +1,90 @@
+//! What a running job sees: a log, a progress line, and whether it is asked to stop.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use berth_types::jobs::{ExecutionId, JobId};
+
+/// Handed to a job while it runs; the runner drains the log and progress into the task
+/// row at every lease renewal.
+pub struct JobContext {
+    pub execution: ExecutionId,
+    pub job_id: JobId,
+    /// This run's number, from 1.
+    pub run: u32,
+    lines: Mutex<Vec<String>>,
+    check_in: Mutex<String>,
+    stop: AtomicBool,
+}
+
+/// Log levels as Harbor's job logs print them.
+#[derive(Debug, Clone, Copy)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+impl JobContext {
+    pub(crate) fn new(execution: ExecutionId, job_id: JobId, run: u32) -> JobContext {
+        JobContext {
+            execution,
+            job_id,
+            run,
+            lines: Mutex::new(Vec::new()),
+            check_in: Mutex::new(String::new()),
+            stop: AtomicBool::new(false),
+        }
+    }
+
+    pub fn log(&self, level: Level, message: &str) {
+        let line = log_line(level, message);
+        if let Ok(mut lines) = self.lines.lock() {
+            lines.push(line);
+        }
+    }
+
+    pub fn info(&self, message: &str) {
+        self.log(Level::Info, message);
+    }
+
+    /// Sets the progress line (`/jobservice` workers' `check_in`).
+    pub fn check_in(&self, text: String) {
+        if let Ok(mut c) = self.check_in.lock() {
+            *c = text;
+        }
+    }
+
+    /// Whether the job should stop at its next safe point.
+    pub fn stop_requested(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn request_stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn take_lines(&self) -> Vec<String> {
+        self.lines
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn current_check_in(&self) -> String {
+        self.check_in.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+}
+
+/// `2026-12-02T13:45:00Z [INFO] message`.
+pub(crate) fn log_line(level: Level, message: &str) -> String {
+    let level = match level {
+        Level::Info => "INFO",
+        Level::Warning => "WARNING",
+        Level::Error => "ERROR",
+    };
+    format!(
+        "{} [{level}] {message}",
+        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+    )
+}
