@@ -79,8 +79,8 @@ impl utoipa::Modify for BasicAuth {
 pub fn router(state: Arc<HarborState>) -> Router {
     use handlers::{
         artifacts, audit, configurations, gc, icons, immutable, jobservice, labels, members,
-        projects, purge_audit, quotas, repositories, robots, schedules, search, system, tags,
-        users,
+        projects, purge_audit, quotas, repositories, retentions, robots, schedules, search, system,
+        tags, users,
     };
     use utoipa::OpenApi as _;
     use utoipa_axum::routes;
@@ -163,6 +163,17 @@ pub fn router(state: Arc<HarborState>) -> Router {
             purge_audit::create_schedule,
             purge_audit::update_schedule
         ))
+        .routes(routes!(retentions::metadatas))
+        .routes(routes!(retentions::create))
+        .routes(routes!(
+            retentions::get,
+            retentions::update,
+            retentions::delete
+        ))
+        .routes(routes!(retentions::run, retentions::executions))
+        .routes(routes!(retentions::operate))
+        .routes(routes!(retentions::tasks))
+        .routes(routes!(retentions::task_log))
         .routes(routes!(schedules::list))
         .routes(routes!(schedules::paused))
         .routes(routes!(jobservice::pools))

@@ -24,6 +24,7 @@ mod project_metadata;
 mod pulls;
 pub mod quotas;
 mod registry;
+pub mod retention;
 pub mod robots;
 pub mod sessions;
 pub mod settings;

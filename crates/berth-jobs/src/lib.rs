@@ -11,6 +11,7 @@ mod context;
 pub mod cron;
 mod error;
 pub mod kinds;
+mod retention;
 mod runner;
 mod scheduler;
 mod service;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use berth_auth::Identity;
 use berth_core::accounts::require_sysadmin;
+use berth_core::artifacts::Artifacts;
 use berth_meta::{ExecutionRow, MetaStore, NewExecution, PoolRow, QueueRow, ScheduleRow};
 use berth_types::jobs::{ExecutionId, JobId, JobStatus, JobType, Trigger};
 use serde_json::{Map, Value};
@@ -17,15 +18,16 @@ use crate::{JobError, JobOptions};
 /// The job service of this node; cheap to clone.
 #[derive(Clone)]
 pub struct Jobs {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    meta: MetaStore,
+pub(crate) struct Inner {
+    pub(crate) meta: MetaStore,
+    pub(crate) artifacts: Artifacts,
     kinds: Kinds,
     options: JobOptions,
     pool_id: String,
-    wake: Arc<Notify>,
+    pub(crate) wake: Arc<Notify>,
 }
 
 /// What a schedule request asks for.
@@ -91,10 +93,11 @@ impl JobsHandle {
 }
 
 impl Jobs {
-    pub fn new(meta: MetaStore, kinds: Kinds, options: JobOptions) -> Jobs {
+    pub fn new(meta: MetaStore, artifacts: Artifacts, kinds: Kinds, options: JobOptions) -> Jobs {
         Jobs {
             inner: Arc::new(Inner {
                 meta,
+                artifacts,
                 kinds,
                 options,
                 pool_id: uuid::Uuid::new_v4().simple().to_string()[..24].to_owned(),
@@ -139,7 +142,11 @@ impl Jobs {
     }
 
     /// Checks parameters of a kind (object or absent).
-    fn params(&self, t: JobType, params: &Value) -> Result<Map<String, Value>, JobError> {
+    pub(crate) fn params(
+        &self,
+        t: JobType,
+        params: &Value,
+    ) -> Result<Map<String, Value>, JobError> {
         let map = match params {
             Value::Null => Map::new(),
             Value::Object(m) => m.clone(),
@@ -148,7 +155,7 @@ impl Jobs {
         self.kind(t)?.check(&map)
     }
 
-    fn new_execution(
+    pub(crate) fn new_execution(
         &self,
         t: JobType,
         trigger: Trigger,

@@ -47,7 +47,7 @@ fn template() -> String {
     "immutable_template".into()
 }
 
-fn glob(pattern: &str) -> Result<GlobMatcher, String> {
+pub(crate) fn glob(pattern: &str) -> Result<GlobMatcher, String> {
     GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()
@@ -57,7 +57,7 @@ fn glob(pattern: &str) -> Result<GlobMatcher, String> {
 
 /// Whether `name` is selected: `matches` selects what the pattern matches, `excludes` what
 /// it does not.
-fn selects(s: &Selector, name: &str) -> bool {
+pub(crate) fn selects(s: &Selector, name: &str) -> bool {
     let hit = glob(&s.pattern).is_ok_and(|g| g.is_match(name));
     match s.decoration.as_str() {
         "excludes" | "repoExcludes" => !hit,

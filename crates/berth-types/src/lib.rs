@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod media_type;
 mod name;
 mod reference;
+pub mod retention;
 pub mod settings;
 mod upload;
 

@@ -86,12 +86,17 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let artifacts = berth_core::artifacts::Artifacts::new(accounts.clone(), registry.clone());
     let jobs = berth_jobs::Jobs::new(
         meta.clone(),
+        artifacts.clone(),
         berth_jobs::kinds::Kinds::default()
             .with(berth_jobs::kinds::GcJob {
                 artifacts: artifacts.clone(),
                 window: Duration::from_secs(config.gc_time_window_hours * 3600),
             })
-            .with(berth_jobs::kinds::PurgeAuditJob { meta: meta.clone() }),
+            .with(berth_jobs::kinds::PurgeAuditJob { meta: meta.clone() })
+            .with(berth_jobs::kinds::RetentionJob {
+                artifacts: artifacts.clone(),
+                meta: meta.clone(),
+            }),
         berth_jobs::JobOptions {
             workers: config.job_workers.clamp(1, 64),
             lease: Duration::from_secs(config.job_lease_seconds.max(1)),

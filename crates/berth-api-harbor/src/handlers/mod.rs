@@ -15,6 +15,7 @@ pub(crate) mod projects;
 pub(crate) mod purge_audit;
 pub(crate) mod quotas;
 pub(crate) mod repositories;
+pub(crate) mod retentions;
 pub(crate) mod robots;
 pub(crate) mod schedules;
 pub(crate) mod search;

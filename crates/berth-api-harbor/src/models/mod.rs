@@ -6,6 +6,7 @@ mod artifacts;
 mod jobs;
 mod projects;
 mod quotas;
+mod retention;
 mod system;
 
 pub(crate) use accounts::*;
@@ -13,4 +14,5 @@ pub(crate) use artifacts::*;
 pub(crate) use jobs::*;
 pub(crate) use projects::*;
 pub(crate) use quotas::*;
+pub(crate) use retention::*;
 pub(crate) use system::*;

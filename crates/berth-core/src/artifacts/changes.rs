@@ -61,7 +61,22 @@ impl Artifacts {
         } = self
             .locate(who, at, ProjectResource::Artifact, Verb::Delete)
             .await?;
-        let doomed = self.deletion_set(&repo, row.clone()).await?;
+        self.delete_tree(&name, &repo, &row).await?;
+        let resource = format!("{name}@{}", row.digest);
+        self.audit(who, Operation::Delete, "artifact", &resource, &name);
+        Ok(())
+    }
+
+    /// Deletes an artifact with its accessories and untagged children (no permission
+    /// check: callers have made theirs). Refused while an index names it or a tag of the
+    /// tree is immutable. Returns the manifests deleted.
+    pub(crate) async fn delete_tree(
+        &self,
+        name: &RepoName,
+        repo: &RepositoryRow,
+        row: &ArtifactRow,
+    ) -> Result<u64, CoreError> {
+        let doomed = self.deletion_set(repo, row.clone()).await?;
         let ids: Vec<ManifestId> = doomed.iter().map(|(id, _)| *id).collect();
         let tags: Vec<String> = self
             .meta()
@@ -71,20 +86,12 @@ impl Artifacts {
             .map(|t| t.name)
             .collect();
         self.registry
-            .refuse_immutable(&name, &tags, "deleted")
+            .refuse_immutable(name, &tags, "deleted")
             .await?;
-        let deleted = self
-            .meta()
+        self.meta()
             .delete_artifact_tree(repo.id, row.id, &doomed[1..])
-            .await?;
-        if deleted.is_none() {
-            return Err(CoreError::InUse(
-                "the deleting artifact is referenced by others".into(),
-            ));
-        }
-        let resource = format!("{name}@{}", row.digest);
-        self.audit(who, Operation::Delete, "artifact", &resource, &name);
-        Ok(())
+            .await?
+            .ok_or_else(|| CoreError::InUse("the deleting artifact is referenced by others".into()))
     }
 
     /// The artifact first, then its accessories (and theirs) and its untagged children,

@@ -2,6 +2,7 @@
 
 mod gc;
 mod purge_audit;
+mod retention;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use serde_json::{Map, Value};
 
 pub use gc::GcJob;
 pub use purge_audit::PurgeAuditJob;
+pub use retention::RetentionJob;
 
 use crate::{JobContext, JobError};
 

@@ -399,3 +399,14 @@ impl MetaStore {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 }
+
+impl MetaStore {
+    /// The job ids of an execution's tasks, oldest first.
+    pub async fn job_ids_of(&self, execution: ExecutionId) -> Result<Vec<String>, MetaError> {
+        let rows = sqlx::query("SELECT job_id FROM job_tasks WHERE execution_id = $1 ORDER BY id")
+            .bind(execution.0)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+}
