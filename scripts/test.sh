@@ -332,9 +332,10 @@ run_combo() {
     local rc=0 berth_ok=1
     export BERTH_E2E_REGISTRY=$host BERTH_BIN=$berth_bin
     export BERTH_TEST_DATABASE_URL=$api_db_template BERTH_TEST_STORAGE_URL=$api_storage_template
+    export BERTH_TEST_SHARED_DATABASE_URL=$database_url
     run_pytest "e2e" "$logs/e2e.log" tests/e2e -p no:cacheprovider || rc=1
     run_pytest "api" "$logs/api.log" tests/api -p no:cacheprovider || rc=1
-    unset BERTH_E2E_REGISTRY BERTH_TEST_DATABASE_URL BERTH_TEST_STORAGE_URL
+    unset BERTH_E2E_REGISTRY BERTH_TEST_DATABASE_URL BERTH_TEST_STORAGE_URL BERTH_TEST_SHARED_DATABASE_URL
 
     # A graceful stop must work and exit 0.
     kill -TERM "$pid" 2>/dev/null || true

@@ -20,6 +20,7 @@ import requests
 from berth_api import schema
 from berth_api.harbor import API, Harbor, admin_password
 from berth_api.registry import RESPONSE_OBSERVERS, Registry, describe, unique_repo
+from berth_api.quota_check import quota_drift
 from berth_api.server import BerthServer
 
 
@@ -108,6 +109,18 @@ def _conforms_to_swagger(_swagger_observer):
 
 
 @pytest.fixture(autouse=True)
+def _quotas_stay_exact():
+    """After every test: each project's quota usage on the shared registry equals what its
+    rows add up to (scripts/test.sh names the shared registry's database)."""
+    yield
+    database = os.environ.get("BERTH_TEST_SHARED_DATABASE_URL")
+    if database:
+        problems = quota_drift(database)
+        if problems:
+            pytest.fail("quota usage drifted:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
 def _registry_still_serves(request):
     """After every test that used the shared registry: it must still answer GET /v2/."""
     yield
@@ -147,6 +160,10 @@ def berth_server(request, tmp_path):
         failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
         if failed:
             print(f"--- log of the test's own berth ({server.log_path}) ---\n{server.log_tail(20000)}")
+        # The quota invariant holds on the test's own server too (while its database exists).
+        drift = [] if failed else quota_drift(server.backend.database_url)
         problems = server.close()
+        if drift:
+            pytest.fail("quota usage drifted:\n  " + "\n  ".join(drift), pytrace=False)
         if problems:
             print(f"cleanup problems: {problems}")

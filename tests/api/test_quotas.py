@@ -128,3 +128,43 @@ def test_quota_listing_sorts_and_pages(admin):
     assert {a, b} <= {q["ref"]["name"] for q in listed}
     ids = [q["id"] for q in assert_api_status(admin.api("GET", "/quotas", params={"sort": "bogus", "page_size": 100}), 200).json()]
     assert ids == sorted(ids)
+
+
+def test_a_system_administrator_sets_a_new_projects_limit(admin, user):
+    name = f"limited-{random_bytes(4).hex()}"
+    body = {"project_name": name, "metadata": {"public": "false"}, "storage_limit": 4096}
+    assert_api_status(admin.api("POST", "/projects", json=body), 201)
+    assert project_quota(admin, name)["hard"]["storage"] == 4096
+    summary = assert_api_status(admin.api("GET", f"/projects/{name}/summary"), 200).json()
+    assert summary["quota"] == {"hard": {"storage": 4096}, "used": {"storage": 0}}
+    push_image(admin, f"{name}/app", "v1")
+    summary = admin.api("GET", f"/projects/{name}/summary").json()
+    assert summary["quota"]["used"]["storage"] == expected_usage(admin, name) > 0
+
+    # A user's own limit is not taken: the project gets storage_per_project.
+    mine = f"mine-{random_bytes(4).hex()}"
+    assert_api_status(user.api("POST", "/projects", json={"project_name": mine, "storage_limit": 1}), 201)
+    assert project_quota(admin, mine)["hard"]["storage"] == -1
+    for bad in [0, -2, 1024 ** 5 + 1]:
+        resp = admin.api("POST", "/projects", json={"project_name": f"bad-{random_bytes(4).hex()}", "storage_limit": bad})
+        assert_api_error(resp, 400, "BAD_REQUEST")
+
+
+def test_quotas_count_but_do_not_refuse_when_disabled(admin):
+    project = admin.create_project()
+    repo = f"{project}/app"
+    push_image(admin, repo, "v1")
+    quota = project_quota(admin, project)
+    used = quota["used"]["storage"]
+    assert_api_status(admin.api("PUT", f"/quotas/{quota['id']}", json={"hard": {"storage": used + 10}}), 200)
+    assert_api_status(admin.api("PUT", "/configurations", json={"quota_per_project_enable": False}), 200)
+    try:
+        big = random_bytes(1000)
+        admin.push_blob(repo, big)
+        assert project_quota(admin, project)["used"]["storage"] == used + 1000
+    finally:
+        assert_api_status(admin.api("PUT", "/configurations", json={"quota_per_project_enable": True}), 200)
+    more = random_bytes(1000)
+    resp = admin.post(f"/v2/{repo}/blobs/uploads/", params={"digest": sha256(more)}, data=more,
+                      headers={"Content-Type": "application/octet-stream"})
+    assert_error(resp, 403, "DENIED")

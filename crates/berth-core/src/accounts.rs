@@ -319,6 +319,7 @@ impl Accounts {
         who: &Identity,
         name: &str,
         metadata: &BTreeMap<String, String>,
+        storage_limit: Option<i64>,
     ) -> Result<ProjectId, CoreError> {
         let Some(owner) = who.user_id() else {
             return Err(CoreError::Unauthenticated);
@@ -340,12 +341,27 @@ impl Accounts {
         for (key, value) in metadata {
             all.insert(key.clone(), check_metadata(key, value)?);
         }
+        // Harbor takes a project's own limit from system administrators only.
+        let own_limit =
+            storage_limit.filter(|_| matches!(who, Identity::User { sysadmin: true, .. }));
+        if let Some(limit) = own_limit
+            && limit != -1
+            && !(1..=crate::quotas::MAX_STORAGE).contains(&limit)
+        {
+            return Err(CoreError::Invalid(format!(
+                "storage_limit must be -1 or between 1 and {}",
+                crate::quotas::MAX_STORAGE
+            )));
+        }
         let id = self.meta.create_project(&name, owner, &all).await?;
-        let hard = self
-            .settings
-            .snapshot()
-            .await?
-            .number("storage_per_project");
+        let hard = match own_limit {
+            Some(limit) => limit,
+            None => self
+                .settings
+                .snapshot()
+                .await?
+                .number("storage_per_project"),
+        };
         self.meta.create_quota(id.0, hard).await?;
         self.forget_access();
         self.audit.record(
@@ -461,10 +477,11 @@ impl Accounts {
         &self,
         who: &Identity,
         key: &ProjectKey,
-    ) -> Result<(ProjectRow, BTreeMap<i64, i64>), CoreError> {
+    ) -> Result<(ProjectRow, BTreeMap<i64, i64>, Option<berth_meta::QuotaRow>), CoreError> {
         let row = self.project(who, key).await?;
         let counts = self.meta.role_counts(row.id).await?;
-        Ok((row, counts))
+        let quota = self.meta.project_quota(row.id.0).await?;
+        Ok((row, counts, quota))
     }
 
     /// What the caller holds on a project, as (resource, action) names.

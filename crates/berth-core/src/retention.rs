@@ -78,10 +78,9 @@ impl Artifacts {
             .await
             .map_err(|e| match e {
                 // Harbor's answer to a scope naming no project.
-                CoreError::NotFound(_) => CoreError::Invalid(format!(
-                    "invalid project id {}",
-                    policy.project_id()
-                )),
+                CoreError::NotFound(_) => {
+                    CoreError::Invalid(format!("invalid project id {}", policy.project_id()))
+                }
                 other => other,
             })?;
         if let Some(existing) = self.meta().retention_of_project(project.id.0).await? {

@@ -90,7 +90,9 @@ pub(crate) async fn lock_quota(
 
 /// Adds `size` to the usage if the project holds no blob or manifest `digest` yet. Call
 /// before recording the new link or manifest. With `enforce`, refuses with
-/// [`MetaError::QuotaExceeded`] when the usage would pass the limit.
+/// [`MetaError::QuotaExceeded`] when the usage would pass the limit, unless the system
+/// setting `quota_per_project_enable` is false (read in the same statement, so a change
+/// applies to the next push on every node).
 pub(crate) async fn charge(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     scope: &QuotaScope,
@@ -117,7 +119,9 @@ pub(crate) async fn charge(
     }
     let added = sqlx::query(
         "UPDATE quotas SET used = used + $1, updated_at = $2 \
-         WHERE project_id = $3 AND ($4 = 0 OR hard < 0 OR used + $1 <= hard)",
+         WHERE project_id = $3 AND ($4 = 0 OR hard < 0 OR used + $1 <= hard \
+         OR EXISTS (SELECT 1 FROM settings WHERE name = 'quota_per_project_enable' \
+         AND value = 'false'))",
     )
     .bind(size)
     .bind(now_ms())

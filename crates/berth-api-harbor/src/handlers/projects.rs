@@ -13,7 +13,10 @@ use http::{HeaderMap, StatusCode, Uri};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::models::{CveAllowlist, Errors, Project, ProjectDeletable, ProjectSummary};
+use crate::models::{
+    CveAllowlist, Errors, Project, ProjectDeletable, ProjectSummary, ProjectSummaryQuota,
+    ResourceList,
+};
 
 use super::{created, empty, json, json_body};
 use crate::identity::Caller;
@@ -89,6 +92,10 @@ struct ProjectReq {
     public: Option<bool>,
     #[serde(default)]
     metadata: BTreeMap<String, Value>,
+    /// The project's storage quota in bytes (-1: unlimited); taken from system
+    /// administrators only, others get `storage_per_project`.
+    #[serde(default)]
+    storage_limit: Option<i64>,
 }
 
 /// `POST /projects`.
@@ -108,7 +115,7 @@ pub(crate) async fn create(
     metadata.extend(metadata_strings(req.metadata)?);
     let id = state
         .accounts
-        .create_project(&who, &req.project_name, &metadata)
+        .create_project(&who, &req.project_name, &metadata, req.storage_limit)
         .await?;
     let by_name = headers
         .get("x-resource-name-in-location")
@@ -261,7 +268,7 @@ pub(crate) async fn summary(
     headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (row, counts) = state
+    let (row, counts, quota) = state
         .accounts
         .project_summary(&who, &project_key(&raw, &headers))
         .await?;
@@ -274,6 +281,10 @@ pub(crate) async fn summary(
         developer_count: count(Role::Developer),
         guest_count: count(Role::Guest),
         limited_guest_count: count(Role::LimitedGuest),
+        quota: quota.map(|q| ProjectSummaryQuota {
+            hard: ResourceList { storage: q.hard },
+            used: ResourceList { storage: q.used },
+        }),
     }))
 }
 

@@ -52,4 +52,14 @@ pub(crate) struct ProjectSummary {
     pub developer_count: i64,
     pub guest_count: i64,
     pub limited_guest_count: i64,
+    /// The project's storage quota (absent for a project without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quota: Option<ProjectSummaryQuota>,
+}
+
+/// `ProjectSummaryQuota`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ProjectSummaryQuota {
+    pub hard: super::ResourceList,
+    pub used: super::ResourceList,
 }
