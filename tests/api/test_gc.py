@@ -26,8 +26,8 @@ from berth_api.registry import (
 pytestmark = pytest.mark.own_server
 
 
-def gc(server, *args: str, window: int = 0) -> dict:
-    done = server.command("gc", "--json", *args, BERTH_GC_TIME_WINDOW_HOURS=str(window))
+def gc(server, *args: str, window: int = 0, **env: str) -> dict:
+    done = server.command("gc", "--json", *args, BERTH_GC_TIME_WINDOW_HOURS=str(window), **env)
     assert done.returncode == 0, f"berth gc failed:\n{done.stdout}\n{done.stderr}"
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -233,3 +233,54 @@ def test_a_gc_killed_mid_sweep_loses_nothing_and_the_next_run_finishes(berth_ser
     assert report["purged_blobs"] <= len(orphans)
     pull_all(admin, f"{project}/app", "v1", live)
     assert berth_server.stored_blobs() == {sha256(b) for b in [live.config, *live.layers]}
+
+
+def test_gc_drops_abandoned_upload_sessions_and_keeps_recent_ones(berth_server):
+    admin = Harbor(berth_server.start(), "admin", admin_password())
+    project = admin.create_project()
+    repo = f"{project}/app"
+
+    def session(data: bytes) -> str:
+        start = admin.post(f"/v2/{repo}/blobs/uploads/")
+        assert start.status_code == 202, start.text
+        patched = admin.patch(start.headers["Location"], data=data,
+                              headers={"Content-Type": "application/octet-stream"})
+        assert patched.status_code == 202, patched.text
+        return patched.headers["Location"]
+
+    abandoned = session(random_bytes(5000))
+    assert berth_server.stored_keys("uploads/"), "the session's bytes are not in storage"
+    # Within the age (168 h by default) the session stays, and completes.
+    kept_data = random_bytes(3000)
+    kept = session(kept_data)
+    assert gc(berth_server)["purged_uploads"] == 0
+    assert admin.get(abandoned).status_code == 204
+
+    dry = gc(berth_server, "--dry-run", BERTH_UPLOAD_MAX_AGE_HOURS="0")
+    assert dry["purged_uploads"] == 2
+    assert admin.get(abandoned).status_code == 204, "a dry run dropped a session"
+    done = admin.put(kept, params={"digest": sha256(kept_data)})
+    assert done.status_code == 201, done.text
+
+    # (With the default window, so that the blob just completed, which no manifest names
+    # yet, is kept.)
+    assert gc(berth_server, window=2, BERTH_UPLOAD_MAX_AGE_HOURS="0")["purged_uploads"] == 1
+    assert admin.get(abandoned).status_code == 404
+    assert berth_server.stored_keys("uploads/") == []
+    assert admin.get(f"/v2/{repo}/blobs/{sha256(kept_data)}").content == kept_data
+
+
+def test_gc_refuses_to_sweep_in_read_only_mode_but_a_dry_run_reports(berth_server):
+    admin = Harbor(berth_server.start(), "admin", admin_password())
+    project = admin.create_project()
+    image = push_image(admin, f"{project}/app", "v1")
+    assert admin.delete(f"/v2/{project}/app/manifests/{image.digest}").status_code == 202
+    assert admin.api("PUT", "/configurations", json={"read_only": True}).status_code == 200
+    try:
+        done = berth_server.command("gc", "--json", BERTH_GC_TIME_WINDOW_HOURS="0")
+        assert done.returncode != 0 and "read only" in done.stderr, (done.stdout, done.stderr)
+        assert gc(berth_server, "--dry-run")["purged_blobs"] == 2
+        assert {sha256(image.config), sha256(image.layers[0])} <= berth_server.stored_blobs()
+    finally:
+        assert admin.api("PUT", "/configurations", json={"read_only": False}).status_code == 200
+    assert gc(berth_server)["purged_blobs"] == 2

@@ -344,3 +344,4 @@ def test_the_job_service_is_for_system_administrators(berth_server, caller):
     if caller != "sysadmin":
         assert resp.status_code in (401, 403)
         assert admin.api("GET", "/system/gc").json() == []
+

@@ -303,6 +303,16 @@ impl Registry {
         Ok(())
     }
 
+    /// Drops an abandoned session and its parts (garbage collection), held like a cancel.
+    pub(crate) async fn purge_upload(&self, id: &UploadId) -> Result<(), CoreError> {
+        let session = self.blobs.open_upload(id).await?;
+        self.meta.delete_upload(id).await?;
+        self.hashes.forget(id);
+        self.discard_parts(id).await;
+        drop(session);
+        Ok(())
+    }
+
     /// Hashes a session's stored parts from the start (when this node has no state for it).
     async fn rehash(
         &self,

@@ -155,4 +155,22 @@ impl MetaStore {
             .await?;
         Ok(done.rows_affected() > 0)
     }
+
+    /// Upload sessions untouched since before `before` (Unix milliseconds), oldest first.
+    pub async fn stale_uploads(&self, before: i64, limit: i64) -> Result<Vec<UploadId>, MetaError> {
+        let rows = sqlx::query(
+            "SELECT id FROM uploads WHERE updated_at < $1 ORDER BY updated_at LIMIT $2",
+        )
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.get(0);
+                id.parse()
+                    .map_err(|_| MetaError::Corrupt(format!("upload id {id}")))
+            })
+            .collect()
+    }
 }

@@ -68,6 +68,9 @@ pub struct Config {
     /// Garbage collection's grace window in hours: blobs and links touched within it are
     /// never collected (`BERTH_GC_TIME_WINDOW_HOURS`; 0 allowed).
     pub gc_time_window_hours: u64,
+    /// Upload sessions untouched for this many hours are dropped by garbage collection
+    /// (`BERTH_UPLOAD_MAX_AGE_HOURS`; Distribution's `uploadpurging` age, 168 h).
+    pub upload_max_age_hours: u64,
     /// Jobs (GC, purge, retention) this node runs at once (`BERTH_JOB_WORKERS`).
     pub job_workers: usize,
     /// Seconds a node holds a running job without renewing its lease; a job whose node
@@ -93,6 +96,7 @@ impl Default for Config {
             token_key_file: None,
             external_url: None,
             gc_time_window_hours: 2,
+            upload_max_age_hours: 168,
             job_workers: 4,
             job_lease_seconds: 30,
         }

@@ -66,6 +66,7 @@ pub async fn run(config: Config, args: GcArgs) -> anyhow::Result<()> {
         delete_untagged: !args.keep_untagged,
         workers: usize::from(args.workers),
         window: Duration::from_secs(config.gc_time_window_hours * 3600),
+        upload_max_age: Duration::from_secs(config.upload_max_age_hours * 3600),
     };
     let bar = ProgressBar::new(0);
     bar.set_style(
@@ -88,6 +89,7 @@ pub async fn run(config: Config, args: GcArgs) -> anyhow::Result<()> {
                 "purged_blobs": report.purged_blobs,
                 "purged_manifests": report.purged_manifests,
                 "unlinked": report.unlinked,
+                "purged_uploads": report.purged_uploads,
             })
         );
     } else {

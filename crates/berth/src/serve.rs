@@ -91,6 +91,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             .with(berth_jobs::kinds::GcJob {
                 artifacts: artifacts.clone(),
                 window: Duration::from_secs(config.gc_time_window_hours * 3600),
+                upload_max_age: Duration::from_secs(config.upload_max_age_hours * 3600),
             })
             .with(berth_jobs::kinds::PurgeAuditJob { meta: meta.clone() })
             .with(berth_jobs::kinds::RetentionJob {

@@ -203,10 +203,10 @@ class BerthServer:
         return subprocess.run([str(berth_binary()), *args], env=full, capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
 
-    def stored_blobs(self) -> set[str]:
-        """Digests of the blobs in storage (`blobs/<alg>/<xx>/<hex>`), read from storage itself."""
+    def stored_keys(self, prefix: str) -> list[str]:
+        """The keys of the files (or S3 objects) under `prefix` in storage, read from storage
+        itself."""
         url = self.backend.storage_url
-        keys: list[str] = []
         if url.startswith("s3://"):
             import boto3
 
@@ -214,11 +214,16 @@ class BerthServer:
             query = parse_qs(parts.query)
             client = boto3.client("s3", endpoint_url=query["endpoint"][0],
                                   region_name=query.get("region", ["us-east-1"])[0])
-            for page in client.get_paginator("list_objects_v2").paginate(Bucket=parts.netloc, Prefix="blobs/"):
+            keys: list[str] = []
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=parts.netloc, Prefix=prefix):
                 keys += [o["Key"] for o in page.get("Contents", [])]
-        else:
-            root = Path(url)
-            keys = [str(p.relative_to(root)) for p in (root / "blobs").glob("*/*/*") if p.is_file()]
+            return keys
+        root = Path(url)
+        return [str(p.relative_to(root)) for p in (root / prefix).rglob("*") if p.is_file()]
+
+    def stored_blobs(self) -> set[str]:
+        """Digests of the blobs in storage (`blobs/<alg>/<xx>/<hex>`), read from storage itself."""
+        keys = [k for k in self.stored_keys("blobs/") if k.count("/") == 3]
         found = set()
         for key in keys:
             _, alg, _, hexpart = key.split("/")

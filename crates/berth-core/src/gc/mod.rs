@@ -31,6 +31,8 @@ pub struct GcOptions {
     pub workers: usize,
     /// Blobs and links touched within this window are never collected.
     pub window: Duration,
+    /// Upload sessions untouched for this long are abandoned: GC drops them and their parts.
+    pub upload_max_age: Duration,
 }
 
 /// What a run freed (or, dry, would free).
@@ -41,6 +43,8 @@ pub struct GcReport {
     pub purged_manifests: u64,
     /// Links withdrawn from repositories whose manifests no longer name the blob.
     pub unlinked: u64,
+    /// Abandoned upload sessions dropped.
+    pub purged_uploads: u64,
 }
 
 /// Where a run reports to, and how it is told to stop.
@@ -101,6 +105,7 @@ impl Artifacts {
         if opts.dry_run {
             report.purged_blobs = planned.candidates.len() as u64;
             report.freed_space = planned.bytes();
+            report.purged_uploads = self.purge_uploads(opts, obs).await?;
             return Ok(report);
         }
         let total = planned.candidates.len() as u64;
@@ -110,6 +115,12 @@ impl Artifacts {
             if obs.stop_requested() {
                 obs.log("stopped on request");
                 break;
+            }
+            if self.accounts.settings().snapshot().await?.read_only() {
+                obs.log("the system turned read-only: the sweep stops");
+                return Err(CoreError::Refused(
+                    "The system is in read only mode. Any modification is prohibited.".into(),
+                ));
             }
             let fresh: Vec<(String, i64)> = batch
                 .iter()
@@ -129,6 +140,7 @@ impl Artifacts {
             done += batch.len() as u64;
             obs.progress(done, total);
         }
+        report.purged_uploads = self.purge_uploads(opts, obs).await?;
         obs.log(&format!(
             "{} blobs and {} manifests are actually deleted",
             report.purged_blobs, report.purged_manifests
@@ -138,6 +150,39 @@ impl Artifacts {
             crate::quotas::human_bytes(report.freed_space)
         ));
         Ok(report)
+    }
+
+    /// Drops upload sessions untouched for `upload_max_age` (or, dry, counts them).
+    async fn purge_uploads(
+        &self,
+        opts: &GcOptions,
+        obs: &dyn GcObserver,
+    ) -> Result<u64, CoreError> {
+        const BATCH: i64 = 500;
+        let before = crate::audit::now_ms() - opts.upload_max_age.as_millis() as i64;
+        let mut purged = 0;
+        loop {
+            let stale = self.meta().stale_uploads(before, BATCH).await?;
+            if opts.dry_run {
+                let n = stale.len() as u64;
+                if n > 0 {
+                    obs.log(&format!(
+                        "[DRYRUN] {n} abandoned upload sessions would be dropped"
+                    ));
+                }
+                return Ok(n);
+            }
+            for id in &stale {
+                self.registry.purge_upload(id).await?;
+                purged += 1;
+            }
+            if (stale.len() as i64) < BATCH {
+                if purged > 0 {
+                    obs.log(&format!("dropped {purged} abandoned upload sessions"));
+                }
+                return Ok(purged);
+            }
+        }
     }
 
     /// Deletes untagged artifacts (or, dry, finds what would go); returns the manifests

@@ -16,6 +16,8 @@ pub struct GcJob {
     pub artifacts: Artifacts,
     /// The grace window (`BERTH_GC_TIME_WINDOW_HOURS`).
     pub window: Duration,
+    /// Age of an abandoned upload session (`BERTH_UPLOAD_MAX_AGE_HOURS`).
+    pub upload_max_age: Duration,
 }
 
 struct Observer<'a>(&'a JobContext);
@@ -84,6 +86,7 @@ impl JobKind for GcJob {
             delete_untagged: flag(params, "delete_untagged", true)?,
             workers: usize::try_from(integer(params, "workers", 1)?.clamp(1, 10)).unwrap_or(1),
             window: self.window,
+            upload_max_age: self.upload_max_age,
         };
         ctx.info(&format!(
             "{}garbage collection starts: delete untagged {}, {} workers, time window {} hours",
@@ -100,6 +103,7 @@ impl JobKind for GcJob {
         out.insert("freed_space".into(), json!(report.freed_space));
         out.insert("purged_blobs".into(), json!(report.purged_blobs));
         out.insert("purged_manifests".into(), json!(report.purged_manifests));
+        out.insert("purged_uploads".into(), json!(report.purged_uploads));
         Ok(out)
     }
 }
