@@ -293,17 +293,12 @@ impl Registry {
         if self.meta.upload(repo, id).await?.is_none() {
             return Err(CoreError::BlobUploadUnknown);
         }
-        // Held like a chunk or a completion, so a cancel never removes a session's content
-        // from under one of them.
-        let session = self.blobs.open_upload(id).await?;
-        self.meta.delete_upload(id).await?;
-        self.hashes.forget(id);
-        self.discard_parts(id).await;
-        drop(session);
-        Ok(())
+        self.purge_upload(id).await
     }
 
-    /// Drops an abandoned session and its parts (garbage collection), held like a cancel.
+    /// Drops a session and its parts (a cancel, or garbage collection of an abandoned one).
+    /// The session is held like a chunk or a completion, so this never removes a session's
+    /// content from under one of them.
     pub(crate) async fn purge_upload(&self, id: &UploadId) -> Result<(), CoreError> {
         let session = self.blobs.open_upload(id).await?;
         self.meta.delete_upload(id).await?;
