@@ -176,6 +176,16 @@ impl Runner {
             }
         };
         let mut lines = ctx.take_lines();
+        if ctx.dropped_lines() > 0 {
+            lines.push(log_line(
+                Level::Warning,
+                &format!(
+                    "{} more lines were logged and not kept (a run keeps {})",
+                    ctx.dropped_lines(),
+                    crate::context::MAX_LOG_LINES
+                ),
+            ));
+        }
         lines.push(summary);
         let results = results.map(|r| Value::Object(r).to_string());
         for attempt in 0..5 {
