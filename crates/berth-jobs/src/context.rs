@@ -81,6 +81,14 @@ impl JobContext {
             .unwrap_or_default()
     }
 
+    /// Gives back lines that could not be written, ahead of any logged since.
+    pub(crate) fn put_back(&self, mut earlier: Vec<String>) {
+        if let Ok(mut lines) = self.lines.lock() {
+            earlier.append(&mut lines);
+            *lines = earlier;
+        }
+    }
+
     /// Lines logged past [`MAX_LOG_LINES`], not kept.
     pub(crate) fn dropped_lines(&self) -> u64 {
         self.logged

@@ -68,9 +68,12 @@ impl Runner {
             }
             while let Ok(permit) = slots.clone().try_acquire_owned() {
                 let kinds = &self.kinds;
+                // Each claim holds the lease under its own token (`<pool>:<claim>`), so a run
+                // this node lost and claimed again never renews or ends the other's.
+                let owner = format!("{}:{}", self.pool_id, uuid::Uuid::new_v4().simple());
                 let claimed = self
                     .meta
-                    .claim_task(&self.pool_id, lease_ms, |t| {
+                    .claim_task(&owner, lease_ms, |t| {
                         kinds.get(t).map_or(0, |k| k.concurrency())
                     })
                     .await;
@@ -81,7 +84,7 @@ impl Runner {
                         };
                         let me = self.clone();
                         tokio::spawn(async move {
-                            me.run_task(kind, task).await;
+                            me.run_task(kind, task, owner).await;
                             drop(permit);
                         });
                     }
@@ -117,7 +120,7 @@ impl Runner {
         }
     }
 
-    async fn run_task(&self, kind: Arc<dyn JobKind>, task: ClaimedTask) {
+    async fn run_task(&self, kind: Arc<dyn JobKind>, task: ClaimedTask, owner: String) {
         let ctx = JobContext::new(task.execution_id, task.job_id.clone(), task.run);
         let params: Map<String, Value> = serde_json::from_str(&task.parameters).unwrap_or_default();
         ctx.info(&format!(
@@ -131,7 +134,7 @@ impl Runner {
                 Ok(r) => Outcome::Done(r),
                 Err(_) => Outcome::TimedOut,
             },
-            a = self.keep_lease(&task, &ctx) => a,
+            a = self.keep_lease(&task, &owner, &ctx) => a,
         };
         let now = now_ms();
         let retry_at =
@@ -140,6 +143,10 @@ impl Runner {
             Outcome::Done(Ok(results)) if ctx.stop_requested() => (TaskEnd::Stopped, Some(results)),
             Outcome::Done(Ok(results)) => (TaskEnd::Success, Some(results)),
             Outcome::Done(Err(JobError::Stopped)) | Outcome::StopTimedOut => {
+                (TaskEnd::Stopped, None)
+            }
+            // A run asked to stop is not run again, however it ended.
+            Outcome::Done(Err(_)) | Outcome::TimedOut if ctx.stop_requested() => {
                 (TaskEnd::Stopped, None)
             }
             Outcome::Done(Err(e)) => (
@@ -191,7 +198,7 @@ impl Runner {
         for attempt in 0..5 {
             match self
                 .meta
-                .end_task(task.id, &self.pool_id, &end, results.as_deref(), &lines)
+                .end_task(task.id, &owner, &end, results.as_deref(), &lines)
                 .await
             {
                 Ok(_) => break,
@@ -204,7 +211,7 @@ impl Runner {
         tracing::info!(job = %task.job_id, kind = %task.vendor_type, "job ended");
         if let Err(e) = self
             .meta
-            .sweep_executions(task.vendor_type, KEEP_EXECUTIONS)
+            .sweep_executions(task.vendor_type, task.vendor_id, KEEP_EXECUTIONS)
             .await
         {
             tracing::warn!(error = %e, "sweeping old executions failed");
@@ -212,27 +219,24 @@ impl Runner {
     }
 
     /// Renews the lease until the job ends (this future is dropped then); returns only when
-    /// the job must be abandoned.
-    async fn keep_lease(&self, task: &ClaimedTask, ctx: &JobContext) -> Outcome {
+    /// the job must be abandoned: a stop it did not honour in time, or a lease it no longer
+    /// holds (taken back, or not renewed for so long that another node may take it).
+    async fn keep_lease(&self, task: &ClaimedTask, owner: &str, ctx: &JobContext) -> Outcome {
         let lease_ms = i64::try_from(self.options.lease.as_millis()).unwrap_or(30_000);
         let every = (self.options.lease / 3).max(Duration::from_millis(200));
         let mut stop_since: Option<tokio::time::Instant> = None;
+        let mut renewed = tokio::time::Instant::now();
         loop {
             tokio::time::sleep(every).await;
             let lines = ctx.take_lines();
             match self
                 .meta
-                .renew_task(
-                    task.id,
-                    &self.pool_id,
-                    lease_ms,
-                    &ctx.current_check_in(),
-                    &lines,
-                )
+                .renew_task(task.id, owner, lease_ms, &ctx.current_check_in(), &lines)
                 .await
             {
-                Ok(Heartbeat::Renewed) => {}
+                Ok(Heartbeat::Renewed) => renewed = tokio::time::Instant::now(),
                 Ok(Heartbeat::StopRequested) => {
+                    renewed = tokio::time::Instant::now();
                     ctx.request_stop();
                     let since = *stop_since.get_or_insert_with(tokio::time::Instant::now);
                     if since.elapsed() > STOP_GRACE {
@@ -243,7 +247,16 @@ impl Runner {
                     ctx.request_stop();
                     return Outcome::Lost;
                 }
-                Err(e) => tracing::warn!(error = %e, "renewing a job's lease failed"),
+                Err(e) => {
+                    ctx.put_back(lines);
+                    tracing::warn!(error = %e, "renewing a job's lease failed");
+                    // Past two thirds of the lease without a renewal another node may take
+                    // the task soon: this run gives it up rather than run beside it.
+                    if renewed.elapsed() > self.options.lease * 2 / 3 {
+                        ctx.request_stop();
+                        return Outcome::Lost;
+                    }
+                }
             }
         }
     }

@@ -61,7 +61,7 @@ async fn fire(meta: &MetaStore, kinds: &Kinds, s: &ScheduleRow, now: i64) -> boo
             i64::try_from(kind.timeout().as_millis()).unwrap_or(i64::MAX),
         )],
     };
-    match meta.fire_schedule(s, next, &run).await {
+    match meta.fire_schedule(s, next, &run, kind.exclusive()).await {
         Ok(Some(id)) => {
             tracing::info!(schedule = s.id, execution = id.0, kind = %s.vendor_type, "schedule fired");
             true

@@ -335,9 +335,13 @@ impl Jobs {
         let running = self.inner.meta.running_tasks().await?;
         let mut out = Vec::new();
         for p in pools {
-            let mut mine = running
-                .iter()
-                .filter(|t| t.owner.as_deref() == Some(p.id.as_str()));
+            let mut mine = running.iter().filter(|t| {
+                // A claim's owner is `<pool>:<claim>`.
+                t.owner
+                    .as_deref()
+                    .and_then(|o| o.split_once(':'))
+                    .is_some_and(|(pool, _)| pool == p.id)
+            });
             for i in 0..p.concurrency.max(1) {
                 let task = mine.next();
                 out.push(WorkerView {

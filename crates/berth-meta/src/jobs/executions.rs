@@ -217,6 +217,9 @@ impl MetaStore {
     pub async fn stop_execution(&self, id: ExecutionId) -> Result<bool, MetaError> {
         let now = now_ms();
         let mut tx = self.begin_write().await?;
+        // Tasks first, then the execution: the order every other writer takes them in, so
+        // a stop never deadlocks with a claim or the end of a run (PostgreSQL).
+        super::tasks::stop_tasks(&mut tx, "execution_id = $1", id.0, now).await?;
         let found = sqlx::query(
             "UPDATE job_executions SET stop_requested = 1, update_time = $2 WHERE id = $1",
         )
@@ -227,26 +230,28 @@ impl MetaStore {
         if found.rows_affected() == 0 {
             return Ok(false);
         }
-        super::tasks::stop_tasks(&mut tx, "execution_id = $1", id.0, now).await?;
         refresh_execution(&mut tx, id.0, now).await?;
         tx.commit().await?;
         Ok(true)
     }
 
-    /// Deletes the oldest finished executions of a kind beyond the newest `keep`.
+    /// Deletes the oldest finished executions of a vendor beyond its newest `keep`.
     pub async fn sweep_executions(
         &self,
         vendor_type: JobType,
+        vendor_id: i64,
         keep: i64,
     ) -> Result<u64, MetaError> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
-            "DELETE FROM job_executions WHERE vendor_type = $1 AND end_time IS NOT NULL \
+            "DELETE FROM job_executions WHERE vendor_type = $1 AND vendor_id = $3 \
+             AND end_time IS NOT NULL \
              AND id < (SELECT COALESCE(MIN(id), 0) FROM (SELECT id FROM job_executions \
-             WHERE vendor_type = $1 ORDER BY id DESC LIMIT $2) newest)",
+             WHERE vendor_type = $1 AND vendor_id = $3 ORDER BY id DESC LIMIT $2) newest)",
         )
         .bind(vendor_type.as_str())
         .bind(keep)
+        .bind(vendor_id)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

@@ -146,12 +146,14 @@ impl MetaStore {
 
     /// Fires a due schedule: moves its next time from `due.next_time` to `next_time` and
     /// creates the run's execution, in one transaction. `None` when another node fired it
-    /// first (or it changed).
+    /// first (or it changed), or, with `exclusive`, when a run of the vendor is still
+    /// pending or running (this due time is skipped, so runs never pile up).
     pub async fn fire_schedule(
         &self,
         due: &ScheduleRow,
         next_time: i64,
         run: &NewExecution,
+        exclusive: bool,
     ) -> Result<Option<ExecutionId>, MetaError> {
         let now = now_ms();
         let mut tx = self.begin_write().await?;
@@ -164,6 +166,21 @@ impl MetaStore {
                 .await?;
         if moved.rows_affected() == 0 {
             return Ok(None);
+        }
+        if exclusive {
+            super::pools::lock_queue(&mut tx, run.vendor_type, now).await?;
+            let busy = sqlx::query(
+                "SELECT 1 FROM job_executions WHERE vendor_type = $1 AND vendor_id = $2 \
+                 AND status IN ('Pending', 'Running') LIMIT 1",
+            )
+            .bind(run.vendor_type.as_str())
+            .bind(run.vendor_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if busy.is_some() {
+                tx.commit().await?;
+                return Ok(None);
+            }
         }
         let id = insert_execution(&mut tx, run, now).await?;
         tx.commit().await?;

@@ -15,6 +15,8 @@ pub struct ClaimedTask {
     pub execution_id: ExecutionId,
     pub job_id: JobId,
     pub vendor_type: JobType,
+    /// The execution's vendor (a retention policy's id; -1 for system jobs).
+    pub vendor_id: i64,
     pub trigger: Trigger,
     /// The execution's parameters (JSON object).
     pub parameters: String,
@@ -54,7 +56,8 @@ pub enum Heartbeat {
 pub enum TaskEnd {
     Success,
     Stopped,
-    /// Failed; with runs left it goes back to Pending, not before the given time.
+    /// Failed; with runs left it goes back to Pending, not before the given time (unless
+    /// it was asked to stop meanwhile: then it ends Stopped).
     Failed {
         message: String,
         retry_at: Option<i64>,
@@ -163,9 +166,13 @@ impl MetaStore {
         }
         let Some(row) = sqlx::query(
             "SELECT t.id, t.execution_id, t.job_id, t.run_count, t.max_runs, t.timeout_ms, \
-             e.trigger_kind, e.parameters FROM job_tasks t \
+             e.trigger_kind, e.parameters, e.vendor_id FROM job_tasks t \
              JOIN job_executions e ON e.id = t.execution_id \
              WHERE t.vendor_type = $1 AND t.status = 'Pending' AND t.not_before <= $2 \
+             AND NOT EXISTS (SELECT 1 FROM job_tasks r \
+                 JOIN job_executions re ON re.id = r.execution_id \
+                 WHERE r.status = 'Running' AND re.vendor_type = e.vendor_type \
+                 AND re.vendor_id = e.vendor_id) \
              ORDER BY t.not_before, t.id LIMIT 1",
         )
         .bind(kind.as_str())
@@ -200,6 +207,7 @@ impl MetaStore {
             execution_id: ExecutionId(execution),
             job_id: JobId::from_stored(row.get(2)),
             vendor_type: kind,
+            vendor_id: row.get(8),
             trigger: trigger(row.get(6))?,
             parameters: row.get(7),
             run: u32::try_from(run_count + 1).unwrap_or(u32::MAX),
@@ -267,8 +275,11 @@ impl MetaStore {
         };
         let end_time = not_before.is_none().then_some(now);
         let row = sqlx::query(
-            "UPDATE job_tasks SET status = $3, status_message = $4, owner = NULL, \
-             lease_until = NULL, not_before = COALESCE($5, not_before), end_time = $6, \
+            "UPDATE job_tasks SET \
+             status = CASE WHEN $3 = 'Pending' AND stop_requested = 1 THEN 'Stopped' ELSE $3 END, \
+             status_message = $4, owner = NULL, lease_until = NULL, \
+             not_before = COALESCE($5, not_before), \
+             end_time = CASE WHEN $3 = 'Pending' AND stop_requested = 1 THEN $7 ELSE $6 END, \
              update_time = $7 WHERE id = $1 AND owner = $2 AND status = 'Running' \
              RETURNING execution_id",
         )
