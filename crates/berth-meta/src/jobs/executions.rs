@@ -98,6 +98,25 @@ pub(crate) async fn insert_execution(
     Ok(ExecutionId(id))
 }
 
+/// Whether a run of the vendor of `new` is still pending or running, checked under the
+/// kind's queue lock (held until the transaction ends).
+pub(crate) async fn busy(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    new: &NewExecution,
+    now: i64,
+) -> Result<bool, MetaError> {
+    super::pools::lock_queue(tx, new.vendor_type, now).await?;
+    let row = sqlx::query(
+        "SELECT 1 FROM job_executions WHERE vendor_type = $1 AND vendor_id = $2 \
+         AND status IN ('Pending', 'Running') LIMIT 1",
+    )
+    .bind(new.vendor_type.as_str())
+    .bind(new.vendor_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.is_some())
+}
+
 /// Sets an execution's status from its tasks' (and its end time once final).
 pub(crate) async fn refresh_execution(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -145,19 +164,8 @@ impl MetaStore {
     ) -> Result<Option<ExecutionId>, MetaError> {
         let now = now_ms();
         let mut tx = self.begin_write().await?;
-        if exclusive {
-            super::pools::lock_queue(&mut tx, new.vendor_type, now).await?;
-            let busy = sqlx::query(
-                "SELECT 1 FROM job_executions WHERE vendor_type = $1 AND vendor_id = $2 \
-                 AND status IN ('Pending', 'Running') LIMIT 1",
-            )
-            .bind(new.vendor_type.as_str())
-            .bind(new.vendor_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if busy.is_some() {
-                return Ok(None);
-            }
+        if exclusive && busy(&mut tx, new, now).await? {
+            return Ok(None);
         }
         let id = insert_execution(&mut tx, new, now).await?;
         tx.commit().await?;

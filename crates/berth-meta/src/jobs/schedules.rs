@@ -167,20 +167,10 @@ impl MetaStore {
         if moved.rows_affected() == 0 {
             return Ok(None);
         }
-        if exclusive {
-            super::pools::lock_queue(&mut tx, run.vendor_type, now).await?;
-            let busy = sqlx::query(
-                "SELECT 1 FROM job_executions WHERE vendor_type = $1 AND vendor_id = $2 \
-                 AND status IN ('Pending', 'Running') LIMIT 1",
-            )
-            .bind(run.vendor_type.as_str())
-            .bind(run.vendor_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if busy.is_some() {
-                tx.commit().await?;
-                return Ok(None);
-            }
+        if exclusive && super::executions::busy(&mut tx, run, now).await? {
+            // The move of the next time stays: this due time is skipped.
+            tx.commit().await?;
+            return Ok(None);
         }
         let id = insert_execution(&mut tx, run, now).await?;
         tx.commit().await?;
