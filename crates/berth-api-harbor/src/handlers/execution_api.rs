@@ -22,7 +22,6 @@ macro_rules! execution_api {
 
         use super::executions;
         use crate::identity::Caller;
-        #[allow(unused_imports)]
         use crate::models::{Errors, ExecHistory, ScheduleReq};
         use crate::{ApiError, State};
 
