@@ -6,7 +6,7 @@ use berth_auth::Identity;
 use berth_core::accounts::require_sysadmin;
 use berth_core::artifacts::Artifacts;
 use berth_meta::{ExecutionRow, MetaStore, NewExecution, PoolRow, QueueRow, ScheduleRow};
-use berth_types::jobs::{ExecutionId, JobId, JobStatus, JobType, Trigger};
+use berth_types::jobs::{ExecutionId, JobId, JobType, Trigger};
 use serde_json::{Map, Value};
 use tokio::sync::{Notify, watch};
 
@@ -415,17 +415,6 @@ impl Jobs {
         }
         self.inner.wake.notify_one();
         Ok(())
-    }
-
-    /// Whether an execution ended (for tests and callers that wait).
-    pub async fn finished(&self, id: ExecutionId) -> Result<Option<JobStatus>, JobError> {
-        Ok(self
-            .inner
-            .meta
-            .execution(id)
-            .await?
-            .map(|e| e.status)
-            .filter(|s| s.is_final()))
     }
 }
 

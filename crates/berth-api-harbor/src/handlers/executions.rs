@@ -11,7 +11,7 @@ use berth_types::jobs::{JobType, Trigger};
 use http::{StatusCode, Uri};
 use serde_json::Value;
 
-use super::{bad_input, created, empty, json, json_body, text};
+use super::{bad_input, created, empty, json, json_body, path_id, text};
 use crate::models::{ExecHistory, ScheduleObj, ScheduleReq};
 use crate::paging::Paging;
 use crate::time::rfc3339_ms;
@@ -72,17 +72,6 @@ fn schedule_json(s: &ScheduleRow) -> ExecHistory {
     }
 }
 
-/// An execution id from the path; anything else names no execution.
-fn execution_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            format!("execution {raw} not found"),
-        )
-    })
-}
-
 pub(crate) async fn list(
     state: &State,
     who: &Identity,
@@ -105,7 +94,7 @@ pub(crate) async fn get(
     raw: &str,
     t: JobType,
 ) -> Result<Response, ApiError> {
-    let id = execution_id(raw)?;
+    let id = path_id(raw)?;
     Ok(json(&history_json(
         &state.jobs.execution(who, t, id).await?,
     )))
@@ -117,7 +106,7 @@ pub(crate) async fn stop(
     raw: &str,
     t: JobType,
 ) -> Result<Response, ApiError> {
-    let id = execution_id(raw)?;
+    let id = path_id(raw)?;
     state.jobs.stop(who, t, id).await?;
     Ok(empty(StatusCode::OK))
 }
@@ -128,7 +117,7 @@ pub(crate) async fn log(
     raw: &str,
     t: JobType,
 ) -> Result<Response, ApiError> {
-    let id = execution_id(raw)?;
+    let id = path_id(raw)?;
     Ok(text(state.jobs.log(who, t, id).await?))
 }
 

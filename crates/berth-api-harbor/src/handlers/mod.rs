@@ -93,6 +93,17 @@ pub(crate) async fn request_id(req: Request, next: Next) -> Response {
     resp
 }
 
+/// A numeric id from the path; anything else names nothing (404).
+pub(crate) fn path_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("{raw} not found"),
+        )
+    })
+}
+
 /// A 200 answer with a plain-text body (job logs).
 pub(crate) fn text(body: String) -> Response {
     let mut resp = body.into_response();

@@ -12,7 +12,7 @@ use berth_meta::ExecutionRow;
 use berth_types::retention::{RetentionPolicy, TEMPLATES};
 use http::{StatusCode, Uri};
 
-use super::{bad_input, created, empty, json, json_body, text};
+use super::{bad_input, created, empty, json, json_body, path_id, text};
 use crate::identity::Caller;
 use crate::models::{
     Errors, RetentionActionReq, RetentionExecution, RetentionExecutionTask, RetentionMetadata,
@@ -27,17 +27,6 @@ fn signed_in(who: &Identity) -> Result<(), ApiError> {
         Identity::Anonymous => Err(ApiError::unauthorized()),
         _ => Ok(()),
     }
-}
-
-/// An id from the path; anything else names nothing.
-fn id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            format!("{raw} not found"),
-        )
-    })
 }
 
 /// `GET /retentions/metadatas`: the templates and selectors a rule may use.
@@ -99,7 +88,7 @@ pub(crate) async fn get(
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     signed_in(&who)?;
-    Ok(json(&state.jobs.retention(&who, id(&raw)?).await?))
+    Ok(json(&state.jobs.retention(&who, path_id(&raw)?).await?))
 }
 
 /// `PUT /retentions/{id}`.
@@ -113,7 +102,7 @@ pub(crate) async fn update(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     signed_in(&who)?;
-    let id = id(&raw)?;
+    let id = path_id(&raw)?;
     let policy: RetentionPolicy = json_body(&who, &body)?;
     state.jobs.update_retention(&who, id, &policy).await?;
     Ok(empty(StatusCode::OK))
@@ -129,7 +118,7 @@ pub(crate) async fn delete(
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     signed_in(&who)?;
-    state.jobs.delete_retention(&who, id(&raw)?).await?;
+    state.jobs.delete_retention(&who, path_id(&raw)?).await?;
     Ok(empty(StatusCode::OK))
 }
 
@@ -160,7 +149,7 @@ pub(crate) async fn run(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     signed_in(&who)?;
-    let id = id(&raw)?;
+    let id = path_id(&raw)?;
     let req: RetentionRunReq = if body.is_empty() {
         RetentionRunReq::default()
     } else {
@@ -185,7 +174,7 @@ pub(crate) async fn executions(
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
     signed_in(&who)?;
-    let id = id(&raw)?;
+    let id = path_id(&raw)?;
     let paging = Paging::from_query(&query)?;
     let (rows, total) = state
         .jobs
@@ -206,7 +195,7 @@ pub(crate) async fn operate(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     signed_in(&who)?;
-    let (id, eid) = (id(&raw)?, id(&eid)?);
+    let (id, eid) = (path_id(&raw)?, path_id(&eid)?);
     let req: RetentionActionReq = json_body(&who, &body)?;
     if req.action != "stop" {
         return Err(bad_input(
@@ -230,7 +219,7 @@ pub(crate) async fn tasks(
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
     signed_in(&who)?;
-    let (id, eid) = (id(&raw)?, id(&eid)?);
+    let (id, eid) = (path_id(&raw)?, path_id(&eid)?);
     let paging = Paging::from_query(&query)?;
     let (execution, rows, total) = state
         .jobs
@@ -267,7 +256,7 @@ pub(crate) async fn task_log(
     Path((raw, eid, tid)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     signed_in(&who)?;
-    let (id, eid, tid) = (id(&raw)?, id(&eid)?, id(&tid)?);
+    let (id, eid, tid) = (path_id(&raw)?, path_id(&eid)?, path_id(&tid)?);
     Ok(text(
         state.jobs.retention_task_log(&who, id, eid, tid).await?,
     ))
