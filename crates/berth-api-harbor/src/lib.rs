@@ -7,6 +7,7 @@ mod error;
 mod handlers;
 mod identity;
 mod models;
+mod operations;
 mod paging;
 mod query;
 pub mod read_only;
@@ -74,116 +75,16 @@ impl utoipa::Modify for BasicAuth {
     }
 }
 
-/// The `/api` router, with the OpenAPI document made from the handlers' declarations and
-/// the Swagger UI.
+/// The `/api` router, with the OpenAPI document made from the handlers' declarations (on
+/// its first request) and the Swagger UI.
 pub fn router(state: Arc<HarborState>) -> Router {
-    use handlers::{
-        artifacts, audit, configurations, gc, icons, immutable, jobservice, labels, members,
-        projects, purge_audit, quotas, repositories, retentions, robots, schedules, search, system,
-        tags, users,
-    };
-    use utoipa::OpenApi as _;
-    use utoipa_axum::routes;
+    use handlers::projects;
     // Full paths rather than a nested router, so handlers see the request's whole URI (paging
-    // links are built from it). Each `routes!` holds the operations of one path.
-    let (api, doc) = utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(handlers::ping))
-        .routes(routes!(system::health))
-        .routes(routes!(system::info))
-        .routes(routes!(system::volumes))
-        .routes(routes!(system::getcert))
-        .routes(routes!(configurations::get, configurations::put))
-        .routes(routes!(search::search))
-        .routes(routes!(search::statistics))
-        .routes(routes!(icons::get))
-        .routes(routes!(users::list, users::create))
-        .routes(routes!(users::current))
-        .routes(routes!(users::search))
-        .routes(routes!(users::permissions))
-        .routes(routes!(users::get, users::update, users::delete))
-        .routes(routes!(users::password))
-        .routes(routes!(users::sysadmin))
-        .routes(routes!(projects::list, projects::create, projects::head))
-        .routes(routes!(projects::get, projects::update, projects::delete))
-        .routes(routes!(projects::deletable))
-        .routes(routes!(projects::summary))
-        .routes(routes!(projects::metadatas, projects::add_metadatas))
-        .routes(routes!(
-            projects::metadata,
-            projects::update_metadata,
-            projects::delete_metadata
-        ))
-        .routes(routes!(members::list, members::create))
-        .routes(routes!(members::get, members::update, members::delete))
-        .routes(routes!(robots::list, robots::create))
-        .routes(routes!(
-            robots::get,
-            robots::update,
-            robots::refresh,
-            robots::delete
-        ))
-        .routes(routes!(repositories::list_all))
-        .routes(routes!(repositories::list))
-        .routes(routes!(
-            repositories::get,
-            repositories::update,
-            repositories::delete
-        ))
-        .routes(routes!(artifacts::list, artifacts::copy))
-        .routes(routes!(artifacts::list_project))
-        .routes(routes!(artifacts::get, artifacts::delete))
-        .routes(routes!(artifacts::addition))
-        .routes(routes!(artifacts::accessories))
-        .routes(routes!(tags::list, tags::create))
-        .routes(routes!(tags::delete))
-        .routes(routes!(labels::attach))
-        .routes(routes!(labels::detach))
-        .routes(routes!(labels::list, labels::create))
-        .routes(routes!(labels::get, labels::update, labels::delete))
-        .routes(routes!(immutable::list, immutable::create))
-        .routes(routes!(immutable::update, immutable::delete))
-        .routes(routes!(audit::list))
-        .routes(routes!(audit::list_ext))
-        .routes(routes!(audit::project))
-        .routes(routes!(quotas::list))
-        .routes(routes!(quotas::get, quotas::update))
-        .routes(routes!(gc::list))
-        .routes(routes!(gc::get, gc::stop))
-        .routes(routes!(gc::log))
-        .routes(routes!(
-            gc::get_schedule,
-            gc::create_schedule,
-            gc::update_schedule
-        ))
-        .routes(routes!(purge_audit::list))
-        .routes(routes!(purge_audit::get, purge_audit::stop))
-        .routes(routes!(purge_audit::log))
-        .routes(routes!(
-            purge_audit::get_schedule,
-            purge_audit::create_schedule,
-            purge_audit::update_schedule
-        ))
-        .routes(routes!(retentions::metadatas))
-        .routes(routes!(retentions::create))
-        .routes(routes!(
-            retentions::get,
-            retentions::update,
-            retentions::delete
-        ))
-        .routes(routes!(retentions::run, retentions::executions))
-        .routes(routes!(retentions::operate))
-        .routes(routes!(retentions::tasks))
-        .routes(routes!(retentions::task_log))
-        .routes(routes!(schedules::list))
-        .routes(routes!(schedules::paused))
-        .routes(routes!(jobservice::pools))
-        .routes(routes!(jobservice::workers))
-        .routes(routes!(jobservice::stop_job))
-        .routes(routes!(jobservice::job_log))
-        .routes(routes!(jobservice::queues))
-        .routes(routes!(jobservice::queue_action))
-        .split_for_parts();
-    let swagger = utoipa_swagger_ui::SwaggerUi::new(SWAGGER_UI_PATH).url(OPENAPI_PATH, doc);
+    // links are built from it).
+    let api = operations::route(Router::new());
+    let swagger = utoipa_swagger_ui::SwaggerUi::new(SWAGGER_UI_PATH)
+        .config(utoipa_swagger_ui::Config::from(OPENAPI_PATH));
+    let document = Router::new().route(OPENAPI_PATH, get(operations::serve_document));
     let key = state.csrf.clone();
     let secure = state.tls
         || state
@@ -213,5 +114,6 @@ pub fn router(state: Arc<HarborState>) -> Router {
         }))
         .layer(axum::middleware::from_fn(handlers::request_id))
         .with_state(state)
+        .merge(document)
         .merge(swagger)
 }

@@ -2,15 +2,19 @@
 
 use std::borrow::Borrow;
 use std::fs::File;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use futures::StreamExt;
 
+use super::direct::AlignedWriter;
 use crate::{BlobError, ByteStream};
 
+/// The largest single write, and how much the receiving task gathers before it hands bytes
+/// to the writer (`WRITE_BATCH`).
 const WRITE_BUFFER: usize = 1024 * 1024;
+const WRITE_BATCH: usize = 256 * 1024;
 /// Batches in flight between the receiving task and the writing thread.
 const WRITE_QUEUE: usize = 4;
 const READ_CHUNK: usize = 1024 * 1024;
@@ -29,14 +33,10 @@ pub(super) async fn blocking<T: Send + 'static>(
 /// gives the file back with the number of bytes written. The file is opened and written
 /// by one thread of the blocking pool fed through a short channel, so receiving and
 /// hashing (on the async task) and writing (on that thread) run at the same time. Chunks
-/// go over in batches of about `WRITE_BUFFER` bytes: one wake-up of the writer per batch,
-/// not per network read. With `early_writeback` (content that will be flushed to disk),
-/// the kernel starts writing it out while it arrives, so the final flush waits for little.
-pub(super) async fn write_stream<F, T>(
-    open: F,
-    mut body: ByteStream,
-    early_writeback: bool,
-) -> Result<(T, u64), BlobError>
+/// go over in batches of about `WRITE_BATCH` bytes: one wake-up of the writer per batch,
+/// not per network read. The bytes go around the page cache ([`AlignedWriter`]): they are
+/// on their way to the disk as they arrive, and a final flush waits for little.
+pub(super) async fn write_stream<F, T>(open: F, mut body: ByteStream) -> Result<(T, u64), BlobError>
 where
     F: FnOnce() -> std::io::Result<T> + Send + 'static,
     T: Borrow<File> + Send + 'static,
@@ -44,23 +44,19 @@ where
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Bytes>>(WRITE_QUEUE);
     let writer = tokio::task::spawn_blocking(move || -> std::io::Result<T> {
         let file = open()?;
-        let mut writeback = early_writeback
-            .then(|| Writeback::at(file.borrow()))
-            .transpose()?;
-        let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, file.borrow());
+        let f = file.borrow();
+        let mut out = AlignedWriter::start(f, position(f)?, WRITE_BUFFER)?;
         while let Some(batch) = rx.blocking_recv() {
             for chunk in batch {
-                out.write_all(&chunk)?;
+                out.write(&chunk)?;
             }
-            if let Some(w) = &mut writeback {
-                w.written(file.borrow())?;
+            if rx.is_empty() {
+                // Nothing more has come: the disk takes what is here while the network
+                // brings the rest. Under a fast sender batches queue up, and writes grow.
+                out.write_ready()?;
             }
         }
-        out.flush()?;
-        drop(out);
-        if let Some(w) = &mut writeback {
-            w.finish(file.borrow())?;
-        }
+        out.finish()?;
         Ok(file)
     });
     let mut len = 0u64;
@@ -82,7 +78,7 @@ where
             }
             None => true,
         };
-        if (end || batched >= WRITE_BUFFER) && !batch.is_empty() {
+        if (end || batched >= WRITE_BATCH) && !batch.is_empty() {
             batched = 0;
             if tx.send(std::mem::take(&mut batch)).await.is_err() {
                 break; // The writer failed; its error is reported below.
@@ -102,68 +98,10 @@ where
     Ok((written?, len))
 }
 
-/// Starts the kernel's write-back of a file being written every `WRITEBACK_STEP` bytes,
-/// without waiting for it (on Linux; elsewhere the final flush does it all).
-struct Writeback {
-    /// Where the next range to start begins.
-    from: u64,
-}
-
-/// Bytes written between two starts of write-back.
-const WRITEBACK_STEP: u64 = 8 * 1024 * 1024;
-
-/// The file's position: what has been handed to the kernel so far.
+/// The file's position: where the bytes written next go.
 fn position(file: &File) -> std::io::Result<u64> {
     let mut f = file;
     std::io::Seek::stream_position(&mut f)
-}
-
-impl Writeback {
-    fn at(file: &File) -> std::io::Result<Writeback> {
-        Ok(Writeback {
-            from: position(file)?,
-        })
-    }
-
-    /// Called after writes: starts write-back of what the kernel has received since the
-    /// last start, once that is a whole step.
-    fn written(&mut self, file: &File) -> std::io::Result<()> {
-        self.start(file, WRITEBACK_STEP)
-    }
-
-    /// Called after the last write: starts write-back of the rest.
-    fn finish(&mut self, file: &File) -> std::io::Result<()> {
-        self.start(file, 1)
-    }
-
-    fn start(&mut self, file: &File, at_least: u64) -> std::io::Result<()> {
-        let now = position(file)?;
-        if now.saturating_sub(self.from) >= at_least {
-            start_writeback(file, self.from, now - self.from)?;
-            self.from = now;
-        }
-        Ok(())
-    }
-}
-
-/// Asks the kernel to start writing a range out now. On Linux, `POSIX_FADV_DONTNEED`
-/// starts write-back of the range's dirty pages without waiting for it (and drops only
-/// pages that are already clean, which freshly written ones are not).
-#[cfg(target_os = "linux")]
-fn start_writeback(file: &File, offset: u64, len: u64) -> std::io::Result<()> {
-    use rustix::fs::{Advice, fadvise};
-    fadvise(
-        file,
-        offset,
-        std::num::NonZeroU64::new(len),
-        Advice::DontNeed,
-    )
-    .map_err(std::io::Error::from)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn start_writeback(_file: &File, _offset: u64, _len: u64) -> std::io::Result<()> {
-    Ok(())
 }
 
 /// Makes the written file `file` (now at `from`) the object at `dest`. With `durable`, the

@@ -4,8 +4,10 @@
 //! checked), so an object path only ever holds a whole object. With `fsync` on, blob
 //! content is flushed to disk before it is renamed to its blob key, and the name before the
 //! write returns, so it survives a power loss too (a killed process never loses it either
-//! way). Upload sessions are described in [`session`].
+//! way). Content is written around the page cache where the file system allows it
+//! ([`direct`]). Upload sessions are described in [`session`].
 
+mod direct;
 mod io;
 mod session;
 
@@ -78,7 +80,7 @@ impl BlobStore for FsStore {
             move || std::fs::File::create(tmp)
         };
         let result = async {
-            let (file, len) = write_stream(create, body, durable).await?;
+            let (file, len) = write_stream(create, body).await?;
             check(len).map_err(BlobError::Rejected)?;
             let from = tmp.clone();
             blocking(move || commit(&file, &from, &dest, durable)).await?;

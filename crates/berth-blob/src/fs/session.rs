@@ -92,7 +92,7 @@ impl UploadSession for FsUploadSession {
             (&*file).seek(SeekFrom::Start(offset))?;
             Ok(file)
         };
-        let (_, size) = write_stream(position, body, self.store.fsync).await?;
+        let (_, size) = write_stream(position, body).await?;
         Ok(UploadPart {
             name: DATA.to_owned(),
             offset,
